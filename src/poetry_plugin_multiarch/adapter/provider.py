@@ -1,0 +1,135 @@
+"""Poetry's resolver, corrected where it loses marker-split alternatives.
+
+Poetry solves a dependency given as a list of alternatives with markers once per
+alternative (``Solver._solve_in_compatibility_mode``), and merges the results. Two
+pieces of state leak from one of those solves into the next, so the first URL, file
+or git alternative also answers the plain version constraint of another alternative
+(python-poetry/poetry#7722): the lock then holds one entry for every machine.
+
+:class:`MultiarchProvider` scopes that state to each solve, and turns overlapping
+alternatives into an error that says where they overlap and how to fix it.
+"""
+
+from __future__ import annotations
+
+import itertools
+from typing import TYPE_CHECKING, Any
+
+from poetry.puzzle.provider import Provider
+
+from poetry_plugin_multiarch.adapter.alternatives import describe_alternative
+from poetry_plugin_multiarch.errors import OverlappingAlternativesError
+from poetry_plugin_multiarch.overlap import find_shared_environment
+
+if TYPE_CHECKING:
+    from collections.abc import Collection, Sequence
+
+    from packaging.utils import NormalizedName
+    from poetry.core.packages.dependency import Dependency
+    from poetry.core.packages.package import Package
+    from poetry.packages import DependencyPackage
+
+__all__ = ["MultiarchProvider", "install_provider"]
+
+
+class MultiarchProvider(Provider):
+    """Poetry's :class:`Provider`, with every alternative solved on its own."""
+
+    def set_overrides(self, overrides: dict[Package, dict[str, Dependency]]) -> None:
+        # Called before each per-alternative solve. Direct-origin packages found by
+        # an earlier solve belong to that alternative only: left in place they
+        # satisfy this solve's plain version constraint (#7722).
+        self._direct_origin_packages.clear()
+        super().set_overrides(overrides)
+
+    def get_locked(self, dependency: Dependency) -> DependencyPackage | None:
+        # On a re-lock, a locked URL/file/git package would likewise answer an
+        # index alternative. A direct-origin package the current solve really
+        # uses is still found through ``search_for``.
+        locked = super().get_locked(dependency)
+        if (
+            locked is not None
+            and locked.package.is_direct_origin()
+            and not dependency.is_direct_origin()
+        ):
+            return self._locked_from_index(dependency)
+        return locked
+
+    def _locked_from_index(self, dependency: Dependency) -> DependencyPackage | None:
+        saved = self._locked.get(dependency.name, [])
+        self._locked[dependency.name] = [
+            candidate for candidate in saved if not candidate.package.is_direct_origin()
+        ]
+        try:
+            return super().get_locked(dependency)
+        finally:
+            self._locked[dependency.name] = saved
+
+    def _resolve_overlapping_markers(
+        self,
+        package: Package,
+        dependencies: list[Dependency],
+        active_extras: Collection[NormalizedName] | None,
+        *args: Any,
+        **kwargs: Any,
+    ) -> list[Dependency]:
+        if package.is_root():
+            self._check_disjoint(dependencies, active_extras)
+        return super()._resolve_overlapping_markers(
+            package, dependencies, active_extras, *args, **kwargs
+        )
+
+    def _check_disjoint(
+        self,
+        alternatives: Sequence[Dependency],
+        active_extras: Collection[NormalizedName] | None,
+    ) -> None:
+        """Two alternatives from different origins must never apply together.
+
+        Alternatives from the same index may overlap when their version ranges
+        intersect: Poetry then locks the intersection there, as it always has.
+        """
+        for first, second in itertools.combinations(alternatives, 2):
+            both = first.marker.intersect(second.marker)
+            if not self._is_relevant_marker(both, active_extras):
+                continue
+            if _same_origin(first, second) and not first.constraint.intersect(
+                second.constraint
+            ).is_empty():
+                continue
+            raise overlap_error(first, second)
+
+
+def _same_origin(first: Dependency, second: Dependency) -> bool:
+    return first.is_same_source_as(second) and first.source_name == second.source_name
+
+
+def overlap_error(first: Dependency, second: Dependency) -> OverlappingAlternativesError:
+    """The error for two alternatives that both apply somewhere."""
+    shared = find_shared_environment(
+        [str(first.marker.without_extras()), str(second.marker.without_extras())]
+    )
+    where = shared.describe() if shared else "some machines"
+    rewrite = first.marker.intersect(second.marker.invert())
+    return OverlappingAlternativesError(
+        f"Alternatives of {first.pretty_name} overlap in pyproject.toml:\n"
+        f"  {describe_alternative(first)}\n"
+        f"  {describe_alternative(second)}\n"
+        f"Both apply on {where}, so such a machine would get two"
+        f" {first.pretty_name} artifacts from different origins.",
+        "Make the markers exclusive, for example:\n"
+        f"  {describe_alternative(first, rewrite)}\n"
+        f"  {describe_alternative(second)}",
+    )
+
+
+def install_provider() -> None:
+    """Make every Poetry ``Solver`` built from now on use :class:`MultiarchProvider`.
+
+    ``Solver.__init__`` builds its provider from the module global ``Provider`` in
+    every Poetry 2.x; the installer imports ``Solver`` at call time. Idempotent.
+    """
+    import poetry.puzzle.solver as solver_module
+
+    if not issubclass(solver_module.Provider, MultiarchProvider):
+        solver_module.Provider = MultiarchProvider  # type: ignore[misc]

@@ -1,0 +1,1 @@
+"""``poetry multiarch …`` commands: each only wires adapter and core together."""

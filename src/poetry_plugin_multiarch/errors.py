@@ -1,0 +1,44 @@
+"""Errors the plugin shows to users.
+
+Every error a user can cause is a :class:`MultiarchError`: it carries the message
+(what is wrong, naming the package, version and environment) and a hint (what to do).
+The plugin renders these without a traceback; anything else is a bug and propagates.
+"""
+
+from __future__ import annotations
+
+__all__ = [
+    "AmbiguousAlternativesError",
+    "ConfigError",
+    "LockDataError",
+    "MultiarchError",
+    "OverlappingAlternativesError",
+]
+
+
+class MultiarchError(Exception):
+    """Base of all user-facing errors of the plugin."""
+
+    def __init__(self, message: str, hint: str = "") -> None:
+        super().__init__(message)
+        self.message = message
+        self.hint = hint
+
+    def __str__(self) -> str:
+        return f"{self.message}\n\n{self.hint}" if self.hint else self.message
+
+
+class ConfigError(MultiarchError):
+    """``[tool.poetry-plugin-multiarch]`` holds something the plugin does not accept."""
+
+
+class LockDataError(MultiarchError):
+    """``poetry.lock`` cannot be read as lock data."""
+
+
+class OverlappingAlternativesError(MultiarchError):
+    """Two alternatives of one dependency apply on the same machine."""
+
+
+class AmbiguousAlternativesError(MultiarchError):
+    """More than one locked alternative of a package matches an environment."""

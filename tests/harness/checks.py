@@ -1,0 +1,46 @@
+"""Assertions shared by e2e tests: run a Poetry command, read what got installed,
+and what the lock selects on other machines (Poetry's ``MockEnv``)."""
+
+from __future__ import annotations
+
+import subprocess
+from pathlib import Path
+
+from poetry.utils.env import MockEnv
+
+from poetry_plugin_multiarch.lockmodel import MultiarchLock
+from poetry_plugin_multiarch.selection import select_for_environment
+from tests.harness.poetry import PoetryInstall
+from tests.harness.project import read_lock
+
+__all__ = ["installed_artifact", "ok", "selected_origin"]
+
+
+def ok(poetry: PoetryInstall, project: Path, home: Path, *args: str) -> str:
+    """Run ``poetry *args``; fail the test with its output unless it exits 0."""
+    result = poetry.run(*args, cwd=project, home=home)
+    assert result.returncode == 0, f"poetry {' '.join(args)}:\n{result.stdout}\n{result.stderr}"
+    return result.stdout
+
+
+def installed_artifact(project: Path, module: str) -> str:
+    """The wheel file name the project venv's *module* was installed from."""
+    return subprocess.run(
+        [str(project / ".venv" / "bin" / "python"), "-c",
+         f"import {module}; print({module}.ARTIFACT)"],
+        capture_output=True, text=True, check=True,
+    ).stdout.strip()
+
+
+def selected_origin(project: Path, name: str, machine: str, platform: str = "linux"):
+    """(version, source type, source url) the lock installs for *name* on *machine*.
+
+    ``None`` when no entry applies there.
+    """
+    env = MockEnv((3, 11, 4), platform=platform, platform_machine=machine)
+    lock = MultiarchLock.from_lock_data(read_lock(project))
+    entry = select_for_environment(lock, env.marker_env, ["main"]).get(name)
+    if entry is None:
+        return None
+    source = entry.source
+    return (entry.version, source.type if source else None, source.url if source else None)

@@ -1,0 +1,46 @@
+"""Write a Poetry project that locks against the loopback index only."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import tomllib
+
+__all__ = ["lock_entries", "read_lock", "write_project"]
+
+
+def write_project(
+    path: Path,
+    dependencies: str,
+    sources: dict[str, str],
+    *,
+    python: str = ">=3.10,<3.14",
+    extra: str = "",
+) -> Path:
+    """A non-package project; the first of *sources* is primary, the rest explicit.
+
+    *dependencies* is TOML for ``[tool.poetry.dependencies]`` (without python).
+    With a primary source declared, Poetry does not add PyPI: no network.
+    """
+    path.mkdir(parents=True, exist_ok=True)
+    source_tables = "".join(
+        f'\n[[tool.poetry.source]]\nname = "{name}"\nurl = "{url}"\n'
+        f'priority = "{"primary" if i == 0 else "explicit"}"\n'
+        for i, (name, url) in enumerate(sources.items())
+    )
+    (path / "pyproject.toml").write_text(
+        "[tool.poetry]\npackage-mode = false\n\n"
+        f'[tool.poetry.dependencies]\npython = "{python}"\n{dependencies.strip()}\n'
+        f"{source_tables}{extra}"
+    )
+    return path
+
+
+def read_lock(project: Path) -> dict[str, Any]:
+    with (project / "poetry.lock").open("rb") as f:
+        return tomllib.load(f)
+
+
+def lock_entries(lock: dict[str, Any], name: str) -> list[dict[str, Any]]:
+    return [p for p in lock.get("package", []) if p["name"] == name]
