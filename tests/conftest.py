@@ -22,7 +22,9 @@ POETRY_VERSION = os.environ.get("MULTIARCH_TEST_POETRY", "2.5.1")
 @pytest.fixture(scope="session")
 def poetry(tmp_path_factory: pytest.TempPathFactory) -> PoetryInstall:
     """The pinned Poetry with this checkout's plugin installed into it."""
-    install = prepare_poetry(POETRY_VERSION, os.environ.get("MULTIARCH_TEST_PYTHON", sys.executable))
+    install = prepare_poetry(
+        POETRY_VERSION, os.environ.get("MULTIARCH_TEST_PYTHON", sys.executable)
+    )
     wheel = build_plugin_wheel(install, tmp_path_factory.mktemp("plugin-wheel"))
     install_plugin(install, wheel)
     return install

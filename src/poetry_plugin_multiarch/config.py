@@ -30,9 +30,8 @@ def parse_config(pyproject: Mapping[str, Any]) -> MultiarchConfig:
     table = pyproject.get("tool", {}).get("poetry-plugin-multiarch", {})
     if not isinstance(table, Mapping):
         raise ConfigError(
-            f"[{TABLE}] in pyproject.toml must be a table,"
-            f" not {type(table).__name__}.",
-            f'Write it as a table: [{TABLE}] on its own line, keys below it.',
+            f"[{TABLE}] in pyproject.toml must be a table, not {type(table).__name__}.",
+            f"Write it as a table: [{TABLE}] on its own line, keys below it.",
         )
     unknown = sorted(key for key in table if key not in KNOWN_KEYS)
     if unknown:

@@ -68,9 +68,7 @@ class LockedPackage:
         texts = {str(self.markers[g]) if g in self.markers else "*" for g in self.groups}
         if len(texts) == 1:
             return texts.pop()
-        return "; ".join(
-            f"{g}: {self.markers[g] if g in self.markers else '*'}" for g in self.groups
-        )
+        return "; ".join(f"{g}: {self.markers.get(g, '*')}" for g in self.groups)
 
     def applies(self, environment: Mapping[str, str], groups: Iterable[str]) -> bool:
         """Whether this entry is installed for *groups* on *environment*."""
@@ -120,9 +118,7 @@ class LockedPackage:
                 else None
             ),
             files=tuple(
-                LockedFile(
-                    name=f["file"], hash=f["hash"], url=f.get("url"), size=f.get("size")
-                )
+                LockedFile(name=f["file"], hash=f["hash"], url=f.get("url"), size=f.get("size"))
                 for f in data.get("files", ())
             ),
         )
@@ -136,11 +132,7 @@ class MultiarchLock:
 
     @classmethod
     def from_lock_data(cls, data: Mapping[str, Any]) -> MultiarchLock:
-        return cls(
-            packages=tuple(
-                LockedPackage.from_lock_data(p) for p in data.get("package", ())
-            )
-        )
+        return cls(packages=tuple(LockedPackage.from_lock_data(p) for p in data.get("package", ())))
 
     def alternatives(self) -> Mapping[NormalizedName, tuple[LockedPackage, ...]]:
         """Packages locked more than once (marker-split), by name."""

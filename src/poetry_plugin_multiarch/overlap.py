@@ -42,16 +42,18 @@ class SharedEnvironment:
 
     def describe(self) -> str:
         """``linux-aarch64 (sys_platform == "linux", platform_machine == "aarch64")``."""
-        values = ", ".join(
-            f'{name} == "{self.environment[name]}"' for name in self.variables
-        )
+        values = ", ".join(f'{name} == "{self.environment[name]}"' for name in self.variables)
         if self.target_name:
             return f"{self.target_name} ({values})"
         return f"machines with {values}"
 
 
-def find_shared_environment(markers: Sequence[str]) -> SharedEnvironment | None:
+def find_shared_environment(
+    markers: Sequence[str], pythons: Sequence[str] = PYTHON_MINORS
+) -> SharedEnvironment | None:
     """Return an environment where all *markers* are true, or ``None``.
+
+    Known targets are tried with the newest of *pythons* first.
 
     >>> found = find_shared_environment(
     ...     ['sys_platform == "linux"', 'platform_machine == "aarch64"'])
@@ -60,23 +62,27 @@ def find_shared_environment(markers: Sequence[str]) -> SharedEnvironment | None:
     """
     parsed = [Marker(m) for m in markers]
     variables = _variables(parsed)
-    for name, env in _known_environments():
+    known = list(_known_environments(pythons or PYTHON_MINORS))
+    for name, env in known:
         if all(m.evaluate(env) for m in parsed):
             return SharedEnvironment(env, variables, name)
-    for env in _synthesised_environments(parsed):
+    for env in _synthesised_environments(parsed, known[0][1]):
         if all(m.evaluate(env) for m in parsed):
             return SharedEnvironment(env, variables, None)
     return None
 
 
-def _known_environments() -> Iterator[tuple[str, dict[str, str]]]:
-    for python in reversed(PYTHON_MINORS):
+def _known_environments(
+    pythons: Sequence[str],
+) -> Iterator[tuple[str, dict[str, str]]]:
+    for python in reversed(pythons):
         for target in KNOWN_TARGETS.values():
             yield target.name, target.environment(python)
 
 
-def _synthesised_environments(markers: Sequence[Marker]) -> Iterator[dict[str, str]]:
-    base = next(_known_environments())[1]
+def _synthesised_environments(
+    markers: Sequence[Marker], base: Mapping[str, str]
+) -> Iterator[dict[str, str]]:
     values: dict[str, list[str]] = {}
     for marker in markers:
         for name, value in _atoms(marker._markers):  # packaging's parsed tree
@@ -84,9 +90,7 @@ def _synthesised_environments(markers: Sequence[Marker]) -> Iterator[dict[str, s
             if value not in options:
                 options.append(value)
     names = list(values)
-    for count, combination in enumerate(
-        itertools.product(*(values[n] for n in names))
-    ):
+    for count, combination in enumerate(itertools.product(*(values[n] for n in names))):
         if count >= _MAX_CANDIDATES:
             return
         yield {**base, **dict(zip(names, combination, strict=True))}

@@ -45,7 +45,6 @@ def select_for_environment(
             raise AmbiguousAlternativesError(
                 f"{len(entries)} locked alternatives of {name} apply to this machine"
                 f" ({values}):\n{listed}",
-                "Make the alternatives' markers exclusive in pyproject.toml and run"
-                " `poetry lock`.",
+                "Make the alternatives' markers exclusive in pyproject.toml and run `poetry lock`.",
             )
     return {name: entries[0] for name, entries in chosen.items()}

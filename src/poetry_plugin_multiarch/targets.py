@@ -21,7 +21,13 @@ __all__ = [
 
 #: CPython minors the plugin knows, oldest first.
 PYTHON_MINORS: tuple[str, ...] = (
-    "3.8", "3.9", "3.10", "3.11", "3.12", "3.13", "3.14",
+    "3.8",
+    "3.9",
+    "3.10",
+    "3.11",
+    "3.12",
+    "3.13",
+    "3.14",
 )
 
 
@@ -81,5 +87,10 @@ def marker_environment(platform: Mapping[str, str], python: str) -> dict[str, st
         "python_version": python,
         "python_full_version": full,
         "extra": "",
+        # platform keys the caller left out stay empty, never the host's values
+        "os_name": "",
+        "platform_machine": "",
+        "platform_system": "",
+        "sys_platform": "",
         **platform,
     }

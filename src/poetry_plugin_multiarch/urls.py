@@ -8,15 +8,23 @@ __all__ = ["redact_url"]
 
 
 def redact_url(url: str) -> str:
-    """Return *url* without ``user:password@``.
+    """Return *url* without credentials.
+
+    HTTP(S) user info is dropped whole (a lone user name there is usually a token);
+    for other schemes only a password goes, so ``git+ssh://git@host`` keeps its user.
 
     >>> redact_url("https://user:secret@host.example/simple/")
     'https://host.example/simple/'
+    >>> redact_url("git+ssh://git:pw@github.com/o/r.git")
+    'git+ssh://git@github.com/o/r.git'
     >>> redact_url("/local/path/pkg.whl")
     '/local/path/pkg.whl'
     """
     parts = urlsplit(url)
     if not parts.netloc or "@" not in parts.netloc:
         return url
-    host = parts.netloc.rpartition("@")[2]
+    userinfo, _, host = parts.netloc.rpartition("@")
+    if parts.scheme.rpartition("+")[2] not in ("http", "https"):
+        user = userinfo.partition(":")[0]
+        host = f"{user}@{host}" if user else host
     return urlunsplit(parts._replace(netloc=host))

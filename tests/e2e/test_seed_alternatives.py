@@ -35,7 +35,9 @@ def jaxlib_by_origin(project):
 
 @pytest.mark.parametrize("version_source", [False, True], ids=["plain", "source"])
 @pytest.mark.parametrize(
-    "order", [("url", "version"), ("version", "url")], ids=["url-first", "version-first"]
+    "order",
+    [("url", "version"), ("version", "url")],
+    ids=["url-first", "version-first"],
 )
 def test_lock_keeps_both_alternatives(
     poetry: PoetryInstall, index, home, tmp_path, order, version_source
@@ -56,15 +58,15 @@ def test_lock_keeps_both_alternatives(
     ok(poetry, project, home, "install")
     assert installed_artifact(project, "jaxlib") == f"jaxlib-0.1.71-{X86}.whl"
     assert selected_origin(project, "jaxlib", "aarch64") == (
-        "0.1.71", "url", seed.aarch64_url
+        "0.1.71",
+        "url",
+        seed.aarch64_url,
     )
     assert selected_origin(project, "jaxlib", "x86_64")[1] == "legacy"
     assert selected_origin(project, "jaxlib", "ppc64le") is None
 
 
-def test_stock_poetry_collapses_url_first(
-    poetry: PoetryInstall, index, home, tmp_path
-) -> None:
+def test_stock_poetry_collapses_url_first(poetry: PoetryInstall, index, home, tmp_path) -> None:
     """Without the plugin, the URL alternative answers both machines (#7722)."""
     project, seed = seed_project(tmp_path, index, ("url", "version"))
     result = poetry.run("lock", cwd=project, home=home, plugins=False)
@@ -80,7 +82,7 @@ def test_transitive_dependency_keeps_index_entry_for_other_machines(
 ) -> None:
     """jax -> jaxlib everywhere: machines that are neither x86_64 nor aarch64
     get the index jaxlib, not the aarch64 URL wheel."""
-    project, seed = seed_project(tmp_path, index, ("url", "version"), transitive=True)
+    project, _seed = seed_project(tmp_path, index, ("url", "version"), transitive=True)
     ok(poetry, project, home, "lock")
 
     by_origin, entries = jaxlib_by_origin(project)
@@ -115,7 +117,7 @@ def test_relocking_commands_keep_both_alternatives(
     poetry: PoetryInstall, index, home, tmp_path, command
 ) -> None:
     """A second lock reads the first: its URL entry must not answer x86_64 either."""
-    project, seed = seed_project(tmp_path, index, ("url", "version"))
+    project, _seed = seed_project(tmp_path, index, ("url", "version"))
     ok(poetry, project, home, "lock")
     first = read_lock(project)
     ok(poetry, project, home, *command)
@@ -146,6 +148,6 @@ def test_relock_does_not_reuse_locked_url_package_for_index_constraint(
     ok(poetry, project, home, "lock")
 
     assert read_lock(project) == first
-    by_origin, entries = jaxlib_by_origin(project)
+    by_origin, _entries = jaxlib_by_origin(project)
     assert by_origin["url"]["version"] == "0.1.72"
     assert by_origin["legacy"]["markers"] == 'platform_machine != "aarch64"'

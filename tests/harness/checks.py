@@ -26,9 +26,14 @@ def ok(poetry: PoetryInstall, project: Path, home: Path, *args: str) -> str:
 def installed_artifact(project: Path, module: str) -> str:
     """The wheel file name the project venv's *module* was installed from."""
     return subprocess.run(
-        [str(project / ".venv" / "bin" / "python"), "-c",
-         f"import {module}; print({module}.ARTIFACT)"],
-        capture_output=True, text=True, check=True,
+        [
+            str(project / ".venv" / "bin" / "python"),
+            "-c",
+            f"import {module}; print({module}.ARTIFACT)",
+        ],
+        capture_output=True,
+        text=True,
+        check=True,
     ).stdout.strip()
 
 
@@ -43,4 +48,8 @@ def selected_origin(project: Path, name: str, machine: str, platform: str = "lin
     if entry is None:
         return None
     source = entry.source
-    return (entry.version, source.type if source else None, source.url if source else None)
+    return (
+        entry.version,
+        source.type if source else None,
+        source.url if source else None,
+    )

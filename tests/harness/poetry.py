@@ -95,7 +95,9 @@ def prepare_poetry(version: str, python: str = sys.executable) -> PoetryInstall:
     """A venv with ``poetry==version`` (made once, then reused)."""
     py_version = subprocess.run(
         [python, "-c", "import sys; print('%d.%d' % sys.version_info[:2])"],
-        capture_output=True, text=True, check=True,
+        capture_output=True,
+        text=True,
+        check=True,
     ).stdout.strip()
     root = cache_root() / f"poetry-{version}-py{py_version}"
     stamp = root / ".complete"
@@ -103,8 +105,15 @@ def prepare_poetry(version: str, python: str = sys.executable) -> PoetryInstall:
         shutil.rmtree(root, ignore_errors=True)
         subprocess.run([python, "-m", "venv", str(root)], check=True)
         subprocess.run(
-            [str(root / "bin" / "python"), "-m", "pip", "install", "-q",
-             "--disable-pip-version-check", f"poetry=={version}"],
+            [
+                str(root / "bin" / "python"),
+                "-m",
+                "pip",
+                "install",
+                "-q",
+                "--disable-pip-version-check",
+                f"poetry=={version}",
+            ],
             check=True,
         )
         stamp.write_text(version)
@@ -114,8 +123,19 @@ def prepare_poetry(version: str, python: str = sys.executable) -> PoetryInstall:
 def build_plugin_wheel(poetry: PoetryInstall, out: Path) -> Path:
     """Build this checkout's wheel with the poetry-core inside *poetry*'s venv."""
     subprocess.run(
-        [str(poetry.python), "-m", "pip", "wheel", "-q", "--no-deps",
-         "--no-build-isolation", "--disable-pip-version-check", "-w", str(out), str(REPO)],
+        [
+            str(poetry.python),
+            "-m",
+            "pip",
+            "wheel",
+            "-q",
+            "--no-deps",
+            "--no-build-isolation",
+            "--disable-pip-version-check",
+            "-w",
+            str(out),
+            str(REPO),
+        ],
         check=True,
     )
     (wheel,) = out.glob("poetry_plugin_multiarch-*.whl")
@@ -125,8 +145,17 @@ def build_plugin_wheel(poetry: PoetryInstall, out: Path) -> Path:
 def install_plugin(poetry: PoetryInstall, wheel: Path) -> None:
     """Put the plugin where `poetry self add` puts it: Poetry's own environment."""
     subprocess.run(
-        [str(poetry.python), "-m", "pip", "install", "-q", "--no-deps",
-         "--force-reinstall", "--disable-pip-version-check", str(wheel)],
+        [
+            str(poetry.python),
+            "-m",
+            "pip",
+            "install",
+            "-q",
+            "--no-deps",
+            "--force-reinstall",
+            "--disable-pip-version-check",
+            str(wheel),
+        ],
         check=True,
     )
 

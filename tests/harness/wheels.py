@@ -49,9 +49,7 @@ def build_wheel(
         metadata.append(f"Requires-Python: {requires_python}")
     metadata += [f"Requires-Dist: {req}" for req in requires]
     files = {
-        f"{module}/__init__.py": (
-            f'__version__ = "{version}"\nARTIFACT = "{filename}"\n'
-        ),
+        f"{module}/__init__.py": (f'__version__ = "{version}"\nARTIFACT = "{filename}"\n'),
         f"{dist_info}/METADATA": "\n".join(metadata) + "\n",
         f"{dist_info}/WHEEL": (
             "Wheel-Version: 1.0\nGenerator: multiarch-tests\n"
@@ -76,9 +74,7 @@ def build_wheel(
     return path
 
 
-def build_sdist(
-    directory: Path, name: str, version: str, *, requires: Iterable[str] = ()
-) -> Path:
+def build_sdist(directory: Path, name: str, version: str, *, requires: Iterable[str] = ()) -> Path:
     """Write a PEP 517 sdist (flit-free: a tiny setuptools-less pyproject)."""
     module = _module_name(name)
     base = f"{module}-{version}"

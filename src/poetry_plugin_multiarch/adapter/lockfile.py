@@ -17,7 +17,5 @@ def read_lock(poetry: Poetry) -> MultiarchLock:
     """:raises LockDataError: there is no lock yet."""
     locker = poetry.locker
     if not locker.is_locked():
-        raise LockDataError(
-            f"No lock file at {locker.lock}.", "Run `poetry lock` first."
-        )
+        raise LockDataError(f"No lock file at {locker.lock}.", "Run `poetry lock` first.")
     return MultiarchLock.from_lock_data(locker.lock_data)

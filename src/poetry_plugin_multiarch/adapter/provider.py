@@ -15,16 +15,19 @@ from __future__ import annotations
 import itertools
 from typing import TYPE_CHECKING, Any
 
+from poetry.core.constraints.version import Version
 from poetry.puzzle.provider import Provider
 
 from poetry_plugin_multiarch.adapter.alternatives import describe_alternative
 from poetry_plugin_multiarch.errors import OverlappingAlternativesError
 from poetry_plugin_multiarch.overlap import find_shared_environment
+from poetry_plugin_multiarch.targets import PYTHON_MINORS
 
 if TYPE_CHECKING:
     from collections.abc import Collection, Sequence
 
     from packaging.utils import NormalizedName
+    from poetry.core.constraints.version import VersionConstraint
     from poetry.core.packages.dependency import Dependency
     from poetry.core.packages.package import Package
     from poetry.packages import DependencyPackage
@@ -93,21 +96,26 @@ class MultiarchProvider(Provider):
             both = first.marker.intersect(second.marker)
             if not self._is_relevant_marker(both, active_extras):
                 continue
-            if _same_origin(first, second) and not first.constraint.intersect(
-                second.constraint
-            ).is_empty():
+            if (
+                _same_origin(first, second)
+                and not first.constraint.intersect(second.constraint).is_empty()
+            ):
                 continue
-            raise overlap_error(first, second)
+            raise overlap_error(first, second, self._python_constraint)
 
 
 def _same_origin(first: Dependency, second: Dependency) -> bool:
     return first.is_same_source_as(second) and first.source_name == second.source_name
 
 
-def overlap_error(first: Dependency, second: Dependency) -> OverlappingAlternativesError:
+def overlap_error(
+    first: Dependency, second: Dependency, python: VersionConstraint
+) -> OverlappingAlternativesError:
     """The error for two alternatives that both apply somewhere."""
+    pythons = [m for m in PYTHON_MINORS if python.allows(Version.parse(f"{m}.0"))]
     shared = find_shared_environment(
-        [str(first.marker.without_extras()), str(second.marker.without_extras())]
+        [str(first.marker.without_extras()), str(second.marker.without_extras())],
+        pythons,
     )
     where = shared.describe() if shared else "some machines"
     rewrite = first.marker.intersect(second.marker.invert())

@@ -88,9 +88,7 @@ class MultiarchShowCommand(EnvCommand):
                     f"    {'':<10} markers: {entry.marker_text()}"
                 )
 
-    def _show_selection(
-        self, lock: MultiarchLock, label: str, environment: dict[str, str]
-    ) -> None:
+    def _show_selection(self, lock: MultiarchLock, label: str, environment: dict[str, str]) -> None:
         selected = select_for_environment(lock, environment, self._groups(lock))
         self.line("")
         self.line(f"<b>{label}</> installs:")

@@ -1,0 +1,92 @@
+"""The plugin as users meet it: installed into Poetry, its commands, its config,
+and no change to projects that have no alternatives."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.harness.checks import ok
+from tests.harness.poetry import PoetryInstall
+from tests.harness.project import write_project
+from tests.harness.scenarios import publish_seed
+
+pytestmark = pytest.mark.e2e
+
+
+def test_multiarch_namespace_is_listed_and_helps(poetry: PoetryInstall, home, tmp_path):
+    listing = ok(poetry, tmp_path, home, "list")
+    assert " multiarch\n" in listing
+    assert "  multiarch show " in listing
+
+    help_text = ok(poetry, tmp_path, home, "multiarch", "--help")
+    assert "One lock for every machine" in help_text
+    assert "multiarch show" in ok(poetry, tmp_path, home, "multiarch")
+
+
+def test_project_without_alternatives_locks_as_stock(
+    poetry: PoetryInstall, index, home, tmp_path
+) -> None:
+    seed = publish_seed(index, tmp_path)
+    deps = 'jax = "0.2.20"\nnumpy = { version = "1.26.4", python = ">=3.10" }\n'
+    with_plugin = write_project(tmp_path / "plugin", deps, {"main": seed.index_url})
+    stock = write_project(tmp_path / "stock", deps, {"main": seed.index_url})
+
+    ok(poetry, with_plugin, home, "lock")
+    result = poetry.run("lock", cwd=stock, home=home, plugins=False)
+    assert result.returncode == 0, result.stderr
+
+    assert (with_plugin / "poetry.lock").read_bytes() == (stock / "poetry.lock").read_bytes()
+
+
+def test_show_lists_alternatives_and_what_each_machine_installs(
+    poetry: PoetryInstall, index, home, tmp_path
+) -> None:
+    seed = publish_seed(index, tmp_path)
+    deps = (
+        "jaxlib = [\n"
+        f'  {{ url = "{seed.aarch64_url}", markers = "platform_machine == \'aarch64\'" }},\n'
+        '  { version = "0.1.71", markers = "platform_machine == \'x86_64\'" },\n]\n'
+    )
+    project = write_project(tmp_path / "project", deps, {"main": seed.index_url})
+    ok(poetry, project, home, "lock")
+
+    out = ok(
+        poetry,
+        project,
+        home,
+        "multiarch",
+        "show",
+        "--target",
+        "linux-aarch64",
+        "--target",
+        "macos-arm64",
+    )
+
+    assert f"url {seed.aarch64_url}\n" in out
+    assert f"source main ({seed.index_url[:-1]})\n" in out
+    assert 'markers: platform_machine == "aarch64"' in out
+    py = out.split("linux-aarch64 (Python ")[1].split(")")[0]
+    assert (
+        f"linux-aarch64 (Python {py}) installs:\n  jaxlib 0.1.71 from url {seed.aarch64_url}\n"
+    ) in out
+    assert f"macos-arm64 (Python {py}) installs:\n  jaxlib: no alternative applies" in out
+    assert "This machine" not in out
+
+
+def test_unknown_config_key_is_named(poetry: PoetryInstall, index, home, tmp_path):
+    seed = publish_seed(index, tmp_path)
+    project = write_project(
+        tmp_path / "project",
+        'jax = "0.2.20"',
+        {"main": seed.index_url},
+        extra='\n[tool.poetry-plugin-multiarch]\nenvironmnets = ["linux-x86_64"]\n',
+    )
+    for args in (["lock"], ["lock", "-v"], ["install"]):
+        result = poetry.run(*args, cwd=project, home=home)
+        assert result.returncode == 1
+        assert (
+            "Unknown key 'environmnets' in [tool.poetry-plugin-multiarch] of"
+            " pyproject.toml.\n\nKnown keys: none in this version."
+        ) in result.stderr
+        assert "Traceback" not in result.stderr
+        assert not (project / "poetry.lock").exists()
