@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-import tomllib
+import tomlkit
 
 __all__ = ["lock_entries", "read_lock", "write_project"]
 
@@ -38,8 +38,7 @@ def write_project(
 
 
 def read_lock(project: Path) -> dict[str, Any]:
-    with (project / "poetry.lock").open("rb") as f:
-        return tomllib.load(f)
+    return tomlkit.parse((project / "poetry.lock").read_text()).unwrap()
 
 
 def lock_entries(lock: dict[str, Any], name: str) -> list[dict[str, Any]]:
