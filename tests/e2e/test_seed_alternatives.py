@@ -54,6 +54,9 @@ def test_lock_keeps_both_alternatives(
     assert by_origin["legacy"]["version"] == "0.1.71"
     assert by_origin["legacy"]["source"]["reference"] == "main"
     assert by_origin["legacy"]["markers"] == 'platform_machine == "x86_64"'
+    requested = index.paths()
+    assert "/main/simple/jaxlib/" in requested
+    assert f"/files/{seed.aarch64_file.name}" in requested  # its metadata, at lock
 
     ok(poetry, project, home, "install")
     assert installed_artifact(project, "jaxlib") == f"jaxlib-0.1.71-{X86}.whl"
@@ -151,3 +154,11 @@ def test_relock_does_not_reuse_locked_url_package_for_index_constraint(
     by_origin, _entries = jaxlib_by_origin(project)
     assert by_origin["url"]["version"] == "0.1.72"
     assert by_origin["legacy"]["markers"] == 'platform_machine != "aarch64"'
+
+
+def test_debug_output_says_when_an_alternative_is_solved_afresh(
+    poetry: PoetryInstall, index, home, tmp_path
+) -> None:
+    project, _seed = seed_project(tmp_path, index, ("url", "version"))
+    out = ok(poetry, project, home, "lock", "-vvv")
+    assert "multiarch: next alternative solved without jaxlib" in out

@@ -42,7 +42,10 @@ class MultiarchProvider(Provider):
         # Called before each per-alternative solve. Direct-origin packages found by
         # an earlier solve belong to that alternative only: left in place they
         # satisfy this solve's plain version constraint (#7722).
-        self._direct_origin_packages.clear()
+        if self._direct_origin_packages:
+            dropped = ", ".join(sorted(self._direct_origin_packages))
+            self.debug(f"<debug>multiarch: next alternative solved without {dropped}</debug>")
+            self._direct_origin_packages.clear()
         super().set_overrides(overrides)
 
     def get_locked(self, dependency: Dependency) -> DependencyPackage | None:
