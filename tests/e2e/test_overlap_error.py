@@ -33,8 +33,7 @@ def test_overlap_names_both_alternatives_where_and_fix(
         """  { version = "0.1.71", markers = 'sys_platform == "linux"' }\n"""
         f"""  {{ url = "{url}", markers = 'platform_machine == "aarch64"' }}\n"""
         'Both apply on linux-aarch64 (sys_platform == "linux", platform_machine =='
-        ' "aarch64"), so such a machine would get two jaxlib artifacts from'
-        " different origins.\n"
+        ' "aarch64"), so such a machine would need two jaxlib artifacts at once.\n'
         "\n"
         "Make the markers exclusive, for example:\n"
         """  { version = "0.1.71", markers = 'sys_platform == "linux" and"""

@@ -12,6 +12,7 @@ alternatives into an error that says where they overlap and how to fix it.
 
 from __future__ import annotations
 
+import functools
 import itertools
 from typing import TYPE_CHECKING, Any
 
@@ -49,17 +50,33 @@ class MultiarchProvider(Provider):
         super().set_overrides(overrides)
 
     def get_locked(self, dependency: Dependency) -> DependencyPackage | None:
-        # On a re-lock, a locked URL/file/git package would likewise answer an
-        # index alternative. A direct-origin package the current solve really
-        # uses is still found through ``search_for``.
+        # On a re-lock, a locked URL/file/git alternative would likewise answer an
+        # index alternative of the same name. A direct-origin package the current
+        # solve really uses is still found through ``search_for``.
         locked = super().get_locked(dependency)
         if (
             locked is not None
             and locked.package.is_direct_origin()
             and not dependency.is_direct_origin()
+            and dependency.name in self._names_with_origin_alternatives
         ):
             return self._locked_from_index(dependency)
         return locked
+
+    @functools.cached_property
+    def _names_with_origin_alternatives(self) -> frozenset[str]:
+        """Root dependencies given as marker-split alternatives of which at least
+        one is a URL, file or git dependency: the only names ``get_locked`` guards."""
+        by_name: dict[str, list[Dependency]] = {}
+        for dependency in self._package.all_requires:
+            by_name.setdefault(dependency.name, []).append(dependency)
+        return frozenset(
+            name
+            for name, deps in by_name.items()
+            if len(deps) > 1
+            and any(not d.marker.is_any() for d in deps)
+            and any(d.is_direct_origin() for d in deps)
+        )
 
     def _locked_from_index(self, dependency: Dependency) -> DependencyPackage | None:
         saved = self._locked.get(dependency.name, [])
@@ -90,12 +107,16 @@ class MultiarchProvider(Provider):
         alternatives: Sequence[Dependency],
         active_extras: Collection[NormalizedName] | None,
     ) -> None:
-        """Two alternatives from different origins must never apply together.
+        """Two alternatives with markers must not apply together unless they agree.
 
         Alternatives from the same index may overlap when their version ranges
         intersect: Poetry then locks the intersection there, as it always has.
         """
         for first, second in itertools.combinations(alternatives, 2):
+            if first.marker.is_any() or second.marker.is_any():
+                # Unconditional duplicates (say plain in main, git in dev) are not
+                # alternatives: Poetry merges them or reports its own conflict.
+                continue
             both = first.marker.intersect(second.marker)
             if not self._is_relevant_marker(both, active_extras):
                 continue
@@ -116,18 +137,16 @@ def overlap_error(
 ) -> OverlappingAlternativesError:
     """The error for two alternatives that both apply somewhere."""
     pythons = [m for m in PYTHON_MINORS if python.allows(Version.parse(f"{m}.0"))]
-    shared = find_shared_environment(
-        [str(first.marker.without_extras()), str(second.marker.without_extras())],
-        pythons,
-    )
+    markers = [m.without_extras() for m in (first.marker, second.marker)]
+    shared = find_shared_environment([str(m) for m in markers if not m.is_any()], pythons)
     where = shared.describe() if shared else "some machines"
     rewrite = first.marker.intersect(second.marker.invert())
     return OverlappingAlternativesError(
         f"Alternatives of {first.pretty_name} overlap in pyproject.toml:\n"
         f"  {describe_alternative(first)}\n"
         f"  {describe_alternative(second)}\n"
-        f"Both apply on {where}, so such a machine would get two"
-        f" {first.pretty_name} artifacts from different origins.",
+        f"Both apply on {where}, so such a machine would need two"
+        f" {first.pretty_name} artifacts at once.",
         "Make the markers exclusive, for example:\n"
         f"  {describe_alternative(first, rewrite)}\n"
         f"  {describe_alternative(second)}",
