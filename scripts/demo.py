@@ -23,7 +23,12 @@ from tests.harness.poetry import (  # noqa: E402
     install_plugin,
     prepare_poetry,
 )
-from tests.harness.project import lock_entries, read_lock, write_project  # noqa: E402
+from tests.harness.project import (  # noqa: E402
+    alternatives,
+    lock_entries,
+    read_lock,
+    write_project,
+)
 from tests.harness.scenarios import publish_seed  # noqa: E402
 
 
@@ -66,10 +71,10 @@ def main() -> None:
     server = IndexServer(work / "index").start()
     try:
         seed = publish_seed(server, work)
-        deps = (
-            'jax = "0.2.20"\njaxlib = [\n'
-            f'  {{ url = "{seed.aarch64_url}", markers = "platform_machine == \'aarch64\'" }},\n'
-            '  { version = "0.1.71", markers = "platform_machine == \'x86_64\'" },\n]\n'
+        deps = 'jax = "0.2.20"\n' + alternatives(
+            "jaxlib",
+            {"url": seed.aarch64_url, "markers": "platform_machine == 'aarch64'"},
+            {"version": "0.1.71", "markers": "platform_machine == 'x86_64'"},
         )
         heading(f"Index on {server.url}; project dependencies:")
         print(deps)

@@ -9,7 +9,7 @@ import pytest
 
 from tests.harness.checks import installed_artifact, ok, selected_origin
 from tests.harness.poetry import PoetryInstall
-from tests.harness.project import lock_entries, read_lock, write_project
+from tests.harness.project import alternatives, lock_entries, read_lock, write_project
 from tests.harness.scenarios import AARCH64, X86, publish_seed
 from tests.harness.wheels import build_wheel
 
@@ -29,10 +29,10 @@ def lock_and_install_x86(poetry, project, home):
 
 def test_file_alternative(poetry: PoetryInstall, index, home, tmp_path) -> None:
     seed = publish_seed(index, tmp_path)
-    deps = (
-        "jaxlib = [\n"
-        f'  {{ path = "../hosted/{seed.aarch64_file.name}", markers = "{ON_ARM}" }},\n'
-        f'  {{ version = "0.1.71", markers = "{ON_X86}" }},\n]\n'
+    deps = alternatives(
+        "jaxlib",
+        {"path": f"../hosted/{seed.aarch64_file.name}", "markers": ON_ARM},
+        {"version": "0.1.71", "markers": ON_X86},
     )
     project = write_project(tmp_path / "project", deps, {"main": seed.index_url})
     entries = lock_and_install_x86(poetry, project, home)
@@ -70,10 +70,10 @@ def test_git_alternative(poetry: PoetryInstall, index, home, tmp_path) -> None:
     seed = publish_seed(index, tmp_path)
     repo = tmp_path / "jaxlib-src"
     commit = make_git_repo(repo, "0.1.71")
-    deps = (
-        "jaxlib = [\n"
-        f'  {{ git = "{repo.as_uri()}", branch = "main", markers = "{ON_ARM}" }},\n'
-        f'  {{ version = "0.1.71", markers = "{ON_X86}" }},\n]\n'
+    deps = alternatives(
+        "jaxlib",
+        {"git": repo.as_uri(), "branch": "main", "markers": ON_ARM},
+        {"version": "0.1.71", "markers": ON_X86},
     )
     project = write_project(tmp_path / "project", deps, {"main": seed.index_url})
     entries = lock_and_install_x86(poetry, project, home)
@@ -91,10 +91,10 @@ def test_same_version_from_two_indexes(poetry: PoetryInstall, index, home, tmp_p
     dist = tmp_path / "dist"
     index.publish(build_wheel(dist / "a", "jaxlib", "0.1.71", X86), index="a")
     index.publish(build_wheel(dist / "b", "jaxlib", "0.1.71", AARCH64), index="b")
-    deps = (
-        "jaxlib = [\n"
-        f'  {{ version = "0.1.71", source = "b", markers = "{ON_ARM}" }},\n'
-        f'  {{ version = "0.1.71", source = "a", markers = "{ON_X86}" }},\n]\n'
+    deps = alternatives(
+        "jaxlib",
+        {"version": "0.1.71", "source": "b", "markers": ON_ARM},
+        {"version": "0.1.71", "source": "a", "markers": ON_X86},
     )
     sources = {"a": index.index_url("a"), "b": index.index_url("b")}
     project = write_project(tmp_path / "project", deps, sources)
@@ -111,10 +111,10 @@ def test_same_version_from_two_indexes(poetry: PoetryInstall, index, home, tmp_p
 def test_different_versions_per_machine(poetry: PoetryInstall, index, home, tmp_path):
     seed = publish_seed(index, tmp_path)
     index.publish(build_wheel(tmp_path / "dist", "jaxlib", "0.1.70", AARCH64))
-    deps = (
-        "jaxlib = [\n"
-        f'  {{ version = "0.1.70", markers = "{ON_ARM}" }},\n'
-        f'  {{ version = "0.1.71", markers = "{ON_X86}" }},\n]\n'
+    deps = alternatives(
+        "jaxlib",
+        {"version": "0.1.70", "markers": ON_ARM},
+        {"version": "0.1.71", "markers": ON_X86},
     )
     project = write_project(tmp_path / "project", deps, {"main": seed.index_url})
     entries = lock_and_install_x86(poetry, project, home)

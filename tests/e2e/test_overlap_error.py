@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from tests.harness.poetry import PoetryInstall
-from tests.harness.project import write_project
+from tests.harness.project import alternatives, write_project
 from tests.harness.scenarios import publish_seed
 
 pytestmark = pytest.mark.e2e
@@ -16,11 +16,10 @@ def test_overlap_names_both_alternatives_where_and_fix(
     poetry: PoetryInstall, index, home, tmp_path, verbosity
 ) -> None:
     seed = publish_seed(index, tmp_path)
-    deps = (
-        "jaxlib = [\n"
-        '  { version = "0.1.71", markers = "sys_platform == \'linux\'" },\n'
-        f'  {{ url = "{seed.aarch64_url}", markers = "platform_machine == \'aarch64\'" }},\n'
-        "]\n"
+    deps = alternatives(
+        "jaxlib",
+        {"version": "0.1.71", "markers": "sys_platform == 'linux'"},
+        {"url": seed.aarch64_url, "markers": "platform_machine == 'aarch64'"},
     )
     project = write_project(tmp_path / "project", deps, {"main": seed.index_url})
 
@@ -51,11 +50,10 @@ def test_overlap_of_incompatible_versions_from_one_index(
     poetry: PoetryInstall, index, home, tmp_path
 ) -> None:
     seed = publish_seed(index, tmp_path)
-    deps = (
-        "jaxlib = [\n"
-        '  { version = "0.1.70", markers = "python_version >= \'3.10\'" },\n'
-        '  { version = "0.1.71", markers = "platform_machine == \'x86_64\'" },\n'
-        "]\n"
+    deps = alternatives(
+        "jaxlib",
+        {"version": "0.1.70", "markers": "python_version >= '3.10'"},
+        {"version": "0.1.71", "markers": "platform_machine == 'x86_64'"},
     )
     project = write_project(tmp_path / "project", deps, {"main": seed.index_url})
 

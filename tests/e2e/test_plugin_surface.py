@@ -7,7 +7,7 @@ import pytest
 
 from tests.harness.checks import ok
 from tests.harness.poetry import PoetryInstall
-from tests.harness.project import write_project
+from tests.harness.project import alternatives, write_project
 from tests.harness.scenarios import publish_seed
 
 pytestmark = pytest.mark.e2e
@@ -42,10 +42,10 @@ def test_show_lists_alternatives_and_what_each_machine_installs(
     poetry: PoetryInstall, index, home, tmp_path
 ) -> None:
     seed = publish_seed(index, tmp_path)
-    deps = (
-        "jaxlib = [\n"
-        f'  {{ url = "{seed.aarch64_url}", markers = "platform_machine == \'aarch64\'" }},\n'
-        '  { version = "0.1.71", markers = "platform_machine == \'x86_64\'" },\n]\n'
+    deps = alternatives(
+        "jaxlib",
+        {"url": seed.aarch64_url, "markers": "platform_machine == 'aarch64'"},
+        {"version": "0.1.71", "markers": "platform_machine == 'x86_64'"},
     )
     project = write_project(tmp_path / "project", deps, {"main": seed.index_url})
     ok(poetry, project, home, "lock")

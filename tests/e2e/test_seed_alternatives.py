@@ -6,7 +6,7 @@ import pytest
 
 from tests.harness.checks import installed_artifact, ok, selected_origin
 from tests.harness.poetry import PoetryInstall
-from tests.harness.project import lock_entries, read_lock, write_project
+from tests.harness.project import alternatives, lock_entries, read_lock, write_project
 from tests.harness.scenarios import AARCH64, X86, publish_seed
 from tests.harness.wheels import build_wheel
 
@@ -18,13 +18,14 @@ ON_ARM = "platform_machine == 'aarch64'"
 
 def seed_project(tmp_path, index, order, *, version_source=False, transitive=False):
     seed = publish_seed(index, tmp_path)
-    source = ', source = "main"' if version_source else ""
-    alternatives = {
-        "version": f'{{ version = "0.1.71", markers = "{ON_X86}"{source} }}',
-        "url": f'{{ url = "{seed.aarch64_url}", markers = "{ON_ARM}" }}',
+    tables = {
+        "version": {"version": "0.1.71", "markers": ON_X86},
+        "url": {"url": seed.aarch64_url, "markers": ON_ARM},
     }
+    if version_source:
+        tables["version"]["source"] = "main"
     deps = 'jax = "0.2.20"\n' if transitive else ""
-    deps += "jaxlib = [\n  " + ",\n  ".join(alternatives[k] for k in order) + ",\n]\n"
+    deps += alternatives("jaxlib", *(tables[k] for k in order))
     return write_project(tmp_path / "project", deps, {"main": seed.index_url}), seed
 
 
@@ -140,10 +141,10 @@ def test_relock_does_not_reuse_locked_url_package_for_index_constraint(
     not answer jax's plain ``jaxlib>=0.1.69`` on machines outside both markers."""
     seed = publish_seed(index, tmp_path)
     newer = index.host(build_wheel(tmp_path / "hosted", "jaxlib", "0.1.72", AARCH64))
-    deps = (
-        'jax = "0.2.20"\njaxlib = [\n'
-        f'  {{ url = "{index.file_url(newer.name)}", markers = "{ON_ARM}" }},\n'
-        f'  {{ version = "0.1.71", markers = "{ON_X86}" }},\n]\n'
+    deps = 'jax = "0.2.20"\n' + alternatives(
+        "jaxlib",
+        {"url": index.file_url(newer.name), "markers": ON_ARM},
+        {"version": "0.1.71", "markers": ON_X86},
     )
     project = write_project(tmp_path / "project", deps, {"main": seed.index_url})
     ok(poetry, project, home, "lock")

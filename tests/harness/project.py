@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Any
 
 import tomlkit
 
-__all__ = ["lock_entries", "read_lock", "write_project"]
+__all__ = ["alternatives", "lock_entries", "read_lock", "write_project"]
 
 
 def write_project(
@@ -43,3 +44,12 @@ def read_lock(project: Path) -> dict[str, Any]:
 
 def lock_entries(lock: dict[str, Any], name: str) -> list[dict[str, Any]]:
     return [p for p in lock.get("package", []) if p["name"] == name]
+
+
+def alternatives(name: str, *tables: dict[str, str]) -> str:
+    """TOML for *name* given as a list of alternatives (one inline table each)."""
+    rows = (
+        "{ " + ", ".join(f"{key} = {json.dumps(value)}" for key, value in t.items()) + " }"
+        for t in tables
+    )
+    return f"{name} = [\n" + "".join(f"  {row},\n" for row in rows) + "]\n"
