@@ -1,13 +1,14 @@
 """Poetry's resolver, corrected where it loses marker-split alternatives.
 
 Poetry solves a dependency given as a list of alternatives with markers once per
-alternative (``Solver._solve_in_compatibility_mode``), and merges the results. Two
-pieces of state leak from one of those solves into the next, so the first URL, file
-or git alternative also answers the plain version constraint of another alternative
-(python-poetry/poetry#7722): the lock then holds one entry for every machine.
+alternative (``Solver._solve_in_compatibility_mode``), and merges the results. The
+provider's memo of direct-origin packages outlives each of those solves, and on a
+re-lock the locked packages are offered to every one of them: either way the first
+URL, file or git alternative also answers the plain version constraint of another
+alternative (python-poetry/poetry#7722), and the lock holds one entry for every machine.
 
-:class:`MultiarchProvider` scopes that state to each solve, and turns overlapping
-alternatives into an error that says where they overlap and how to fix it.
+:class:`MultiarchProvider` scopes both to the alternative they belong to, and turns
+overlapping alternatives into an error that says where they overlap and how to fix it.
 """
 
 from __future__ import annotations
@@ -138,7 +139,10 @@ def overlap_error(
     """The error for two alternatives that both apply somewhere."""
     pythons = [m for m in PYTHON_MINORS if python.allows(Version.parse(f"{m}.0"))]
     markers = [m.without_extras() for m in (first.marker, second.marker)]
-    shared = find_shared_environment([str(m) for m in markers if not m.is_any()], pythons)
+    try:
+        shared = find_shared_environment([str(m) for m in markers if not m.is_any()], pythons)
+    except ValueError:  # a marker packaging cannot evaluate: name no machine
+        shared = None
     where = shared.describe() if shared else "some machines"
     rewrite = first.marker.intersect(second.marker.invert())
     return OverlappingAlternativesError(
