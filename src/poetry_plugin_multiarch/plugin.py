@@ -10,6 +10,7 @@ from cleo.formatters.formatter import Formatter
 from poetry.plugins.application_plugin import ApplicationPlugin
 from poetry.plugins.plugin import Plugin
 
+from poetry_plugin_multiarch.adapter.locker import MultiarchLocker
 from poetry_plugin_multiarch.adapter.provider import install_provider
 from poetry_plugin_multiarch.commands.multiarch import (
     MultiarchCommand,
@@ -49,10 +50,14 @@ class MultiarchApplicationPlugin(ApplicationPlugin):
 
 
 class MultiarchPlugin(Plugin):
-    """Checks ``[tool.poetry-plugin-multiarch]`` whenever Poetry loads a project."""
+    """Runs whenever Poetry loads a project (also after ``add``/``remove`` reload it):
+    checks ``[tool.poetry-plugin-multiarch]`` and installs the URL-recording locker."""
 
     def activate(self, poetry: Poetry, io: IO) -> None:
         parse_config(poetry.pyproject.data)
+        locker = poetry.locker
+        if not isinstance(locker, MultiarchLocker):
+            poetry.set_locker(MultiarchLocker(locker.lock, poetry.pyproject.data, poetry.pool))
 
 
 def show_multiarch_error(

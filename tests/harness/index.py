@@ -9,6 +9,7 @@ drops connections.
 
 from __future__ import annotations
 
+import base64
 import html
 import threading
 from collections import defaultdict
@@ -43,8 +44,14 @@ class _Server(ThreadingHTTPServer):
 class IndexServer:
     """Serves indexes and files; every request is appended to :attr:`requests`."""
 
-    def __init__(self, root: Path) -> None:
+    def __init__(
+        self, root: Path, *, auth: tuple[str, str] | None = None, hashes: bool = True
+    ) -> None:
+        """*auth*: demand this HTTP basic user and password on every request;
+        *hashes*: put ``#sha256=`` fragments on links (real indexes may not)."""
         self.root = root
+        self.auth = auth
+        self.hashes = hashes
         self.files = root / "files"
         self.files.mkdir(parents=True, exist_ok=True)
         self.requests: list[Request] = []
@@ -116,6 +123,12 @@ class IndexServer:
                 path = unquote(urlsplit(self.path).path)
                 with server._lock:
                     server.requests.append(Request(self.command, path))
+                if server.auth and self.headers.get("Authorization") != server._basic():
+                    self.send_response(401)
+                    self.send_header("WWW-Authenticate", 'Basic realm="index"')
+                    self.send_header("Content-Length", "0")
+                    self.end_headers()
+                    return
                 body, ctype = server._render(path)
                 if body is None:
                     self.send_response(404)
@@ -130,6 +143,11 @@ class IndexServer:
                     self.wfile.write(body)
 
         return Handler
+
+    def _basic(self) -> str:
+        assert self.auth
+        token = base64.b64encode(":".join(self.auth).encode()).decode()
+        return f"Basic {token}"
 
     def _render(self, path: str) -> tuple[bytes | None, str]:
         parts = [p for p in path.split("/") if p]
@@ -146,7 +164,8 @@ class IndexServer:
             project = canonicalize_name(parts[2])
             if len(parts) == 3 and project in index.projects:
                 links = [
-                    f'<a href="/files/{html.escape(f.name)}#sha256={sha256_of(f)}">'
+                    f'<a href="/files/{html.escape(f.name)}'
+                    f'{"#sha256=" + sha256_of(f) if self.hashes else ""}">'
                     f"{html.escape(f.name)}</a>"
                     for f in sorted(index.projects[project])
                 ]
