@@ -9,6 +9,7 @@ from __future__ import annotations
 
 __all__ = [
     "AmbiguousAlternativesError",
+    "ArtifactFetchError",
     "ConfigError",
     "LockDataError",
     "MultiarchError",
@@ -42,3 +43,7 @@ class OverlappingAlternativesError(MultiarchError):
 
 class AmbiguousAlternativesError(MultiarchError):
     """More than one locked alternative of a package matches an environment."""
+
+
+class ArtifactFetchError(MultiarchError):
+    """A locked artifact could not be fetched or does not match its locked hash."""

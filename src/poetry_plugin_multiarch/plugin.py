@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from cleo.events.console_events import ERROR
+from cleo.events.console_events import COMMAND, ERROR
 from cleo.exceptions import CleoUserError
 from cleo.formatters.formatter import Formatter
 from poetry.plugins.application_plugin import ApplicationPlugin
 from poetry.plugins.plugin import Plugin
 
+from poetry_plugin_multiarch.adapter.installer import make_strict
 from poetry_plugin_multiarch.adapter.locker import MultiarchLocker
 from poetry_plugin_multiarch.adapter.provider import install_provider
 from poetry_plugin_multiarch.commands.multiarch import (
@@ -20,6 +21,7 @@ from poetry_plugin_multiarch.config import parse_config
 from poetry_plugin_multiarch.errors import MultiarchError
 
 if TYPE_CHECKING:
+    from cleo.events.console_command_event import ConsoleCommandEvent
     from cleo.events.console_error_event import ConsoleErrorEvent
     from cleo.events.event_dispatcher import EventDispatcher
     from cleo.io.io import IO
@@ -47,6 +49,8 @@ class MultiarchApplicationPlugin(ApplicationPlugin):
         dispatcher = application.event_dispatcher
         if dispatcher is not None:
             dispatcher.add_listener(ERROR, show_multiarch_error)
+            # Priority 0, added after Poetry's own listeners: the installer exists.
+            dispatcher.add_listener(COMMAND, install_strictly_from_lock)
 
 
 class MultiarchPlugin(Plugin):
@@ -58,6 +62,21 @@ class MultiarchPlugin(Plugin):
         locker = poetry.locker
         if not isinstance(locker, MultiarchLocker):
             poetry.set_locker(MultiarchLocker(locker.lock, poetry.pyproject.data, poetry.pool))
+
+
+def install_strictly_from_lock(
+    event: ConsoleCommandEvent, event_name: str, dispatcher: EventDispatcher
+) -> None:
+    """Make the installer of install/sync/add/update/remove install from the lock only."""
+    from poetry.console.commands.installer_command import InstallerCommand
+    from poetry.console.commands.self.self_command import SelfCommand
+
+    command = event.command
+    if not isinstance(command, InstallerCommand) or isinstance(command, SelfCommand):
+        return
+    installer = command._installer
+    if installer is not None:
+        make_strict(installer, event.io)
 
 
 def show_multiarch_error(

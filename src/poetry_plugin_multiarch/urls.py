@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import re
 from urllib.parse import urlsplit, urlunsplit
 
-__all__ = ["redact_url"]
+__all__ = ["redact_text", "redact_url"]
 
 
 def redact_url(url: str) -> str:
@@ -28,3 +29,15 @@ def redact_url(url: str) -> str:
         user = userinfo.partition(":")[0]
         host = f"{user}@{host}" if user else host
     return urlunsplit(parts._replace(netloc=host))
+
+
+_USERINFO = re.compile(r"(?<=://)[^/\s@]+@")
+
+
+def redact_text(text: str) -> str:
+    """Remove the user info of every URL in *text* (error messages quote URLs).
+
+    >>> redact_text("404 for url: https://u:p@host.example/x.whl (retried)")
+    '404 for url: https://host.example/x.whl (retried)'
+    """
+    return _USERINFO.sub("", text)

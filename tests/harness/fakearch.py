@@ -2,15 +2,16 @@
 
 A stand-in for a real foreign interpreter where only reported values matter (marker
 environment, platform tags): ``platform.machine()``, ``platform.uname()``,
-``os.uname()`` and ``sysconfig.get_platform()`` say *machine*. Child processes
-inherit ``PYTHONPATH``, so a project venv's Python Poetry starts reports it too.
+``os.uname()`` and ``sysconfig.get_platform()`` say *machine*. For a Poetry process,
+put it on ``PYTHONPATH``; for a venv Poetry inspects with ``python -I`` (which ignores
+``PYTHONPATH``), put it in the venv's site-packages.
 """
 
 from __future__ import annotations
 
 from pathlib import Path
 
-__all__ = ["fake_machine_pythonpath"]
+__all__ = ["fake_machine_pythonpath", "fake_machine_venv"]
 
 _SITECUSTOMIZE = """\
 import os, platform, sysconfig
@@ -32,3 +33,10 @@ def fake_machine_pythonpath(directory: Path, machine: str) -> str:
     directory.mkdir(parents=True, exist_ok=True)
     (directory / "sitecustomize.py").write_text(_SITECUSTOMIZE.format(machine=machine))
     return str(directory)
+
+
+def fake_machine_venv(venv: Path, machine: str) -> Path:
+    """Make the venv's interpreter report *machine*, even under ``python -I``."""
+    (site_packages,) = venv.glob("lib/python*/site-packages")
+    fake_machine_pythonpath(site_packages, machine)
+    return venv

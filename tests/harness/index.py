@@ -82,7 +82,9 @@ class IndexServer:
         """List *artifact* on *index*; return its download URL."""
         stored = self.host(artifact)
         project = canonicalize_name(_project_of(artifact.name))
-        self._indexes[index].projects[project].append(stored)
+        listed = self._indexes[index].projects[project]
+        if stored not in listed:
+            listed.append(stored)
         return self.file_url(stored.name)
 
     def host(self, artifact: Path) -> Path:

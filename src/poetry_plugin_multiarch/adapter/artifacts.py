@@ -1,0 +1,174 @@
+"""Artifacts for an install, taken from the lock and fetched before anything changes.
+
+:class:`LockedArtifactPool` stands in for the repository pool of Poetry's
+``Chooser``: a package whose locked files all have URLs gets its links from the lock
+(so the chooser picks by the interpreter's tag priority among exactly the locked
+files) and no index page is read. :func:`prefetch_artifacts` downloads every archive
+an install needs into Poetry's artifact cache and checks its hash, all before the
+first operation runs.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import functools
+from concurrent.futures import ThreadPoolExecutor
+from typing import TYPE_CHECKING, Any
+
+from poetry.core.packages.utils.link import Link
+from poetry.utils.helpers import Downloader
+
+from poetry_plugin_multiarch.errors import ArtifactFetchError
+from poetry_plugin_multiarch.urls import redact_text, redact_url
+
+if TYPE_CHECKING:
+    from collections.abc import Sequence
+    from pathlib import Path
+
+    from cleo.io.io import IO
+    from poetry.core.packages.package import Package
+    from poetry.installation.executor import Executor
+    from poetry.installation.operations.operation import Operation
+    from poetry.repositories import Repository, RepositoryPool
+
+__all__ = ["LockedArtifactPool", "locked_links", "prefetch_artifacts"]
+
+
+def locked_links(package: Package) -> list[Link] | None:
+    """Links to the package's locked files, or ``None`` if any file lacks a URL."""
+    links = []
+    for entry in package.files:
+        url = entry.get("url")
+        if not url:
+            return None
+        algorithm, _, digest = entry["hash"].partition(":")
+        links.append(Link(f"{url}#{algorithm}={digest}"))
+    return links or None
+
+
+class _LockedArtifactRepository:
+    """A repository whose links for a locked package come from the lock."""
+
+    def __init__(self, repository: Repository, io: IO) -> None:
+        self._repository = repository
+        self._io = io
+
+    def find_links_for_package(self, package: Package) -> list[Link]:
+        links = locked_links(package)
+        if links is not None:
+            return links
+        if self._io.is_verbose():
+            self._io.write_line(
+                f"<debug>multiarch: poetry.lock names no artifact URLs for"
+                f" {package.pretty_name} ({package.full_pretty_version});"
+                f" reading the index page of source {self._repository.name}</debug>"
+            )
+        return self._repository.find_links_for_package(package)  # type: ignore[attr-defined]
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._repository, name)
+
+
+class LockedArtifactPool:
+    """The pool a ``Chooser`` sees: every repository answers from the lock first."""
+
+    def __init__(self, pool: RepositoryPool, io: IO) -> None:
+        self._pool = pool
+        self._io = io
+
+    def repository(self, name: str) -> _LockedArtifactRepository:
+        return _LockedArtifactRepository(self._pool.repository(name), self._io)
+
+    @property
+    def repositories(self) -> list[_LockedArtifactRepository]:
+        return [_LockedArtifactRepository(r, self._io) for r in self._pool.repositories]
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._pool, name)
+
+
+#: Source types whose archive the executor downloads (git, file and directory
+#: packages are read where they are).
+_DOWNLOADED = (None, "legacy", "url")
+
+
+def prefetch_artifacts(executor: Executor, operations: Sequence[Operation], io: IO) -> None:
+    """Download and hash-check every archive *operations* will install.
+
+    Archives land in Poetry's artifact cache, where the executor finds them.
+
+    :raises ArtifactFetchError: naming every package that failed, its URL (without
+        credentials) and why; a download with the wrong hash is removed from the cache.
+    """
+    wanted = [
+        op
+        for op in operations
+        if op.job_type in ("install", "update")
+        and not op.skipped
+        and op.package.source_type in _DOWNLOADED
+    ]
+    if not wanted:
+        return
+    if io.is_verbose():
+        io.write_line(f"<debug>multiarch: fetching {len(wanted)} locked artifacts first</debug>")
+    workers = max(1, getattr(executor, "_max_workers", 1))
+    with ThreadPoolExecutor(max_workers=workers) as threads:
+        results = list(threads.map(functools.partial(_fetch, executor), wanted))
+    failures = [failure for failure in results if failure]
+    if failures:
+        raise ArtifactFetchError(
+            "Could not fetch every locked artifact; nothing was installed, updated or"
+            " removed:\n" + "\n".join(f"  {line}" for line in failures),
+            "Check the source is reachable and serves what `poetry lock` recorded;"
+            " if the artifacts changed on purpose, run `poetry lock` again.",
+        )
+
+
+def _fetch(executor: Executor, operation: Operation) -> str | None:
+    """Fetch one archive; return a line describing the failure, or ``None``."""
+    package = operation.package
+    label = f"{package.pretty_name} {package.full_pretty_version}"
+    url = package.source_url or ""
+    try:
+        link = Link(url) if package.source_type == "url" else executor._chooser.choose_for(package)
+        url = link.url_without_fragment
+        archive = executor._artifact_cache.get_cached_archive_for_link(
+            link, strict=True, download_func=functools.partial(_download, executor)
+        )
+    except Exception as e:  # the download's own reason is the message
+        return f"{label}: {redact_url(url)}: {_reason(e)}"
+    if not package.files:
+        return None
+    try:
+        executor._validate_archive_hash(archive, package)
+    except RuntimeError:
+        actual = _sha256(archive)
+        with contextlib.suppress(OSError):
+            archive.unlink()
+        locked = ", ".join(sorted(f["hash"] for f in package.files if f["file"] == archive.name))
+        return (
+            f"{label}: {redact_url(url)}: hash mismatch: got sha256:{actual},"
+            f" poetry.lock has {locked or 'no hash for ' + archive.name}"
+        )
+    return None
+
+
+def _download(executor: Executor, url: str, dest: Path) -> None:
+    downloader = Downloader(url, dest, executor._authenticator, max_retries=executor._max_retries)
+    for _ in downloader.download_with_progress(chunk_size=64 * 1024):
+        pass
+
+
+def _sha256(path: Path) -> str:
+    import hashlib
+
+    digest = hashlib.sha256()
+    with path.open("rb") as f:
+        for chunk in iter(lambda: f.read(1 << 20), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def _reason(error: Exception) -> str:
+    text = str(error).strip()
+    return redact_text(text.splitlines()[0]) if text else type(error).__name__

@@ -1,0 +1,159 @@
+"""`poetry install` takes exactly what the lock names: no index page, only locked
+URLs, every hash checked before the environment changes."""
+
+from __future__ import annotations
+
+import shutil
+
+import pytest
+
+from tests.harness.checks import installed_artifact, ok
+from tests.harness.fakearch import fake_machine_pythonpath, fake_machine_venv
+from tests.harness.poetry import PoetryInstall, make_venv
+from tests.harness.project import alternatives, write_project
+from tests.harness.scenarios import AARCH64, X86, publish_seed
+from tests.harness.wheels import build_wheel
+
+pytestmark = pytest.mark.e2e
+
+ON_X86 = "platform_machine == 'x86_64'"
+ON_ARM = "platform_machine == 'aarch64'"
+
+
+def locked_seed(poetry, index, home, tmp_path):
+    seed = publish_seed(index, tmp_path)
+    deps = 'jax = "0.2.20"\n' + alternatives(
+        "jaxlib",
+        {"url": seed.aarch64_url, "markers": ON_ARM},
+        {"version": "0.1.71", "markers": ON_X86},
+    )
+    project = write_project(tmp_path / "project", deps, {"main": seed.index_url})
+    ok(poetry, project, home, "lock")
+    shutil.rmtree(project / ".venv", ignore_errors=True)  # `lock` made one; start clean
+    index.clear_log()
+    return project, seed
+
+
+#: one operation at a time, so the order of installs is Poetry's, not the scheduler's
+ONE_WORKER = {"POETRY_INSTALLER_MAX_WORKERS": "1"}
+
+TAMPERED = {
+    "jax": ("0.2.20", "jax-0.2.20-py3-none-any.whl"),
+    "jaxlib": ("0.1.71", f"jaxlib-0.1.71-{X86}.whl"),
+}
+
+
+def tamper(index, name):
+    """Serve other bytes under the locked wheel's name (an extra requirement)."""
+    version, filename = TAMPERED[name]
+    tag = filename.removesuffix(".whl").split("-", 2)[2]
+    requires = ["jaxlib>=0.1.69"] if name == "jax" else []
+    build_wheel(index.files, name, version, tag, requires=[*requires, "six"])
+
+
+def venv_files(project):
+    venv = project / ".venv"
+    return sorted(str(p.relative_to(venv)) for p in venv.rglob("*") if "__pycache__" not in p.parts)
+
+
+@pytest.mark.parametrize("re_resolve", ["false", "true"])
+def test_install_fetches_only_locked_files(
+    poetry: PoetryInstall, index, home, tmp_path, re_resolve
+) -> None:
+    project, _seed = locked_seed(poetry, index, home, tmp_path)
+    fresh_cache = tmp_path / "fresh-home"
+    fresh_cache.mkdir()
+
+    result = poetry.run(
+        "install", cwd=project, home=fresh_cache,
+        env={"POETRY_INSTALLER_RE_RESOLVE": re_resolve},
+    )  # fmt: skip
+
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert sorted(index.paths()) == [
+        "/files/jax-0.2.20-py3-none-any.whl",
+        f"/files/jaxlib-0.1.71-{X86}.whl",
+    ]
+    assert installed_artifact(project, "jaxlib") == f"jaxlib-0.1.71-{X86}.whl"
+
+
+def test_aarch64_interpreter_gets_the_url_wheel_without_index_pages(
+    poetry: PoetryInstall, index, home, tmp_path
+) -> None:
+    project, seed = locked_seed(poetry, index, home, tmp_path)
+    # An aarch64 runner: Poetry and the project venv both report aarch64 (Poetry
+    # 2.0-2.2 compute the venv's platform tags in Poetry's own process).
+    fake_machine_venv(make_venv(project / ".venv"), "aarch64")
+    env = {"PYTHONPATH": fake_machine_pythonpath(tmp_path / "fake", "aarch64")}
+    cold = tmp_path / "cold-home"  # the lock's home has the URL wheel cached
+    cold.mkdir()
+
+    result = poetry.run("install", cwd=project, home=cold, env=env)
+
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert sorted(index.paths()) == [
+        "/files/jax-0.2.20-py3-none-any.whl",
+        f"/files/{seed.aarch64_file.name}",
+    ]
+    assert installed_artifact(project, "jaxlib") == f"jaxlib-0.1.71-{AARCH64}.whl"
+
+
+@pytest.mark.parametrize("name", list(TAMPERED))
+def test_tampered_artifact_fails_before_anything_is_installed(
+    poetry: PoetryInstall, index, home, tmp_path, name
+) -> None:
+    project, _seed = locked_seed(poetry, index, home, tmp_path)
+    tamper(index, name)
+    make_venv(project / ".venv")
+    before = venv_files(project)
+
+    result = poetry.run("install", cwd=project, home=home, env=ONE_WORKER)
+
+    version, filename = TAMPERED[name]
+    assert result.returncode == 1
+    assert (
+        "Could not fetch every locked artifact; nothing was installed, updated or removed:\n"
+        f"  {name} {version}: {index.file_url(filename)}: hash mismatch: got sha256:"
+    ) in result.stderr
+    assert "Traceback" not in result.stderr
+    assert venv_files(project) == before
+
+
+def test_stock_poetry_leaves_a_partial_install_when_a_hash_fails(
+    poetry: PoetryInstall, index, home, tmp_path
+) -> None:
+    """What the plugin prevents: stock Poetry installs packages one by one and stops
+    at the bad one, so whichever of jax/jaxlib it installs first stays behind."""
+    changed = []
+    for name in TAMPERED:
+        work = tmp_path / name
+        project, _seed = locked_seed(poetry, index, home, work)
+        tamper(index, name)
+        make_venv(project / ".venv")
+        before = venv_files(project)
+        result = poetry.run("install", cwd=project, home=home, plugins=False, env=ONE_WORKER)
+        assert result.returncode == 1
+        changed.append(venv_files(project) != before)
+    assert any(changed)
+
+
+def test_lock_without_urls_reads_index_pages_and_says_so(
+    poetry: PoetryInstall, index, home, tmp_path
+) -> None:
+    seed = publish_seed(index, tmp_path)
+    project = write_project(tmp_path / "project", 'jax = "0.2.20"', {"main": seed.index_url})
+    stock = poetry.run("lock", cwd=project, home=home, plugins=False)
+    assert stock.returncode == 0, stock.stderr
+    index.clear_log()
+
+    out = ok(poetry, project, home, "install", "-v")
+
+    assert "poetry.lock names no artifact URLs for jax (0.2.20)" in out
+    assert "/main/simple/jax/" in index.paths()
+
+
+def test_dry_run_downloads_nothing(poetry: PoetryInstall, index, home, tmp_path) -> None:
+    project, _seed = locked_seed(poetry, index, home, tmp_path)
+    out = ok(poetry, project, home, "install", "--dry-run")
+    assert "Installing jaxlib (0.1.71)" in out
+    assert index.paths() == []
