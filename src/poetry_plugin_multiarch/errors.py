@@ -12,6 +12,7 @@ __all__ = [
     "ArtifactFetchError",
     "ConfigError",
     "LockDataError",
+    "MissingAlternativeError",
     "MultiarchError",
     "OverlappingAlternativesError",
 ]
@@ -47,3 +48,7 @@ class AmbiguousAlternativesError(MultiarchError):
 
 class ArtifactFetchError(MultiarchError):
     """A locked artifact could not be fetched or does not match its locked hash."""
+
+
+class MissingAlternativeError(MultiarchError):
+    """A package needed on this machine has no locked alternative for it."""

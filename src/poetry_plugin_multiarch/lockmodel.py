@@ -19,7 +19,13 @@ from packaging.utils import NormalizedName, canonicalize_name
 from poetry_plugin_multiarch.errors import LockDataError
 from poetry_plugin_multiarch.urls import redact_url
 
-__all__ = ["LockedFile", "LockedPackage", "LockedSource", "MultiarchLock"]
+__all__ = [
+    "LockedDependency",
+    "LockedFile",
+    "LockedPackage",
+    "LockedSource",
+    "MultiarchLock",
+]
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
@@ -48,6 +54,41 @@ class LockedFile:
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
+class LockedDependency:
+    """One requirement of a locked package (``[package.dependencies]``)."""
+
+    name: NormalizedName
+    marker: Marker | None = None
+    optional: bool = False
+
+    def needed_on(self, environment: Mapping[str, str]) -> bool:
+        """Whether a non-optional requirement applies on *environment* (no extras)."""
+        if self.optional:
+            return False
+        return self.marker is None or self.marker.evaluate({**environment, "extra": ""})
+
+    @classmethod
+    def all_from_lock_data(cls, name: str, spec: Any) -> list[LockedDependency]:
+        """A dependency as the lock writes it: a constraint, a table, or a list of
+        tables (one per marker-split constraint).
+
+        :raises InvalidMarker: a marker packaging cannot read.
+        """
+        found = []
+        for item in spec if isinstance(spec, list) else [spec]:
+            table = item if isinstance(item, Mapping) else {}
+            marker = table.get("markers")
+            found.append(
+                cls(
+                    name=canonicalize_name(name),
+                    marker=Marker(marker) if marker else None,
+                    optional=bool(table.get("optional", False)),
+                )
+            )
+        return found
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
 class LockedPackage:
     """One ``[[package]]`` entry: one alternative of a package."""
 
@@ -58,6 +99,7 @@ class LockedPackage:
     markers: Mapping[str, Marker]
     source: LockedSource | None = None
     files: tuple[LockedFile, ...] = ()
+    dependencies: tuple[LockedDependency, ...] = ()
 
     @property
     def origin(self) -> str:
@@ -69,6 +111,10 @@ class LockedPackage:
         if len(texts) == 1:
             return texts.pop()
         return "; ".join(f"{g}: {self.markers.get(g, '*')}" for g in self.groups)
+
+    def describe(self) -> str:
+        """``jaxlib 0.1.71 from url https://…; markers: platform_machine == "aarch64"``."""
+        return f"{self.name} {self.version} from {self.origin}; markers: {self.marker_text()}"
 
     def applies(self, environment: Mapping[str, str], groups: Iterable[str]) -> bool:
         """Whether this entry is installed for *groups* on *environment*."""
@@ -96,6 +142,11 @@ class LockedPackage:
                 markers = {group: Marker(raw) for group in groups}
             else:
                 markers = {group: Marker(text) for group, text in raw.items()}
+            dependencies = tuple(
+                dependency
+                for dep_name, spec in data.get("dependencies", {}).items()
+                for dependency in LockedDependency.all_from_lock_data(dep_name, spec)
+            )
         except InvalidMarker as e:
             raise LockDataError(
                 f"poetry.lock: {name} {version} has a marker packaging cannot read: {e}",
@@ -121,6 +172,7 @@ class LockedPackage:
                 LockedFile(name=f["file"], hash=f["hash"], url=f.get("url"), size=f.get("size"))
                 for f in data.get("files", ())
             ),
+            dependencies=dependencies,
         )
 
 

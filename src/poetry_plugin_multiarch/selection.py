@@ -1,19 +1,26 @@
 """Which locked entries one machine installs: evaluation of the lock's markers.
 
-Pure: no resolving, no index. Root extras are treated as inactive for now.
+Pure: no resolving, no index. Root extras are treated as inactive here; the
+installer relies on Poetry's own marker evaluation for extras and groups, and uses
+these checks for what Poetry would let pass silently.
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 
-from packaging.utils import NormalizedName
+from packaging.utils import NormalizedName, canonicalize_name
 
-from poetry_plugin_multiarch.errors import AmbiguousAlternativesError
-from poetry_plugin_multiarch.lockmodel import LockedPackage, MultiarchLock
+from poetry_plugin_multiarch.errors import AmbiguousAlternativesError, MissingAlternativeError
+from poetry_plugin_multiarch.lockmodel import LockedDependency, LockedPackage, MultiarchLock
 
-__all__ = ["select_for_environment"]
+__all__ = [
+    "ambiguous_alternatives_error",
+    "check_requirements_met",
+    "describe_machine",
+    "select_for_environment",
+]
 
 
 def select_for_environment(
@@ -33,18 +40,60 @@ def select_for_environment(
             chosen[package.name].append(package)
     for name, entries in chosen.items():
         if len(entries) > 1:
-            listed = "\n".join(
-                f"  {p.name} {p.version} from {p.origin}; markers: {p.marker_text()}"
-                for p in entries
-            )
-            values = ", ".join(
-                f'{k} == "{environment[k]}"'
-                for k in ("sys_platform", "platform_machine", "python_version")
-                if k in environment
-            )
-            raise AmbiguousAlternativesError(
-                f"{len(entries)} locked alternatives of {name} apply to this machine"
-                f" ({values}):\n{listed}",
-                "Make the alternatives' markers exclusive in pyproject.toml and run `poetry lock`.",
-            )
+            raise ambiguous_alternatives_error(name, entries, environment)
     return {name: entries[0] for name, entries in chosen.items()}
+
+
+def describe_machine(environment: Mapping[str, str]) -> str:
+    """``sys_platform == "linux", platform_machine == "aarch64", python_version == "3.11"``."""
+    return ", ".join(
+        f'{key} == "{environment[key]}"'
+        for key in ("sys_platform", "platform_machine", "python_version")
+        if key in environment
+    )
+
+
+def ambiguous_alternatives_error(
+    name: str, entries: Sequence[LockedPackage], environment: Mapping[str, str]
+) -> AmbiguousAlternativesError:
+    """The error for several entries of *name* that all apply on *environment*."""
+    listed = "\n".join(f"  {entry.describe()}" for entry in entries)
+    return AmbiguousAlternativesError(
+        f"{len(entries)} locked alternatives of {name} apply to this machine"
+        f" ({describe_machine(environment)}):\n{listed}",
+        "Make the alternatives' markers exclusive in pyproject.toml and run `poetry lock`.",
+    )
+
+
+def check_requirements_met(
+    lock: MultiarchLock,
+    needs: Mapping[str, Sequence[LockedDependency]],
+    environment: Mapping[str, str],
+) -> None:
+    """Every requirement the selected packages have on *environment* is selected too.
+
+    *needs* maps each selected package, by a label starting with its name (``jax
+    0.2.20``), to its requirements. Without this check a package whose alternatives
+    all exclude this machine is left out silently, and what needs it breaks later.
+
+    :raises MissingAlternativeError: naming each missing package, what needs it and
+        the locked alternatives with their markers.
+    """
+    selected = {canonicalize_name(label.split(" ", 1)[0]) for label in needs}
+    missing: dict[str, list[str]] = defaultdict(list)
+    for label, requirements in needs.items():
+        for requirement in requirements:
+            if requirement.name not in selected and requirement.needed_on(environment):
+                missing[requirement.name].append(label)
+    if not missing:
+        return
+    lines = []
+    for name, needed_by in missing.items():
+        lines.append(f"{name} (needed by {', '.join(needed_by)}) has no locked alternative for it.")
+        lines += [f"  locked: {entry.describe()}" for entry in lock.packages if entry.name == name]
+    raise MissingAlternativeError(
+        f"Nothing can be installed on this machine ({describe_machine(environment)}):\n"
+        + "\n".join(lines),
+        "Add an alternative whose markers include this machine to pyproject.toml and run"
+        " `poetry lock`, or install on a machine the lock covers.",
+    )

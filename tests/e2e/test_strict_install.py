@@ -157,3 +157,74 @@ def test_dry_run_downloads_nothing(poetry: PoetryInstall, index, home, tmp_path)
     out = ok(poetry, project, home, "install", "--dry-run")
     assert "Installing jaxlib (0.1.71)" in out
     assert index.paths() == []
+
+
+def edit_lock(project, old, new):
+    """Change the lock's markers by hand (not covered by its content-hash)."""
+    lock = project / "poetry.lock"
+    text = lock.read_text()
+    assert old in text
+    lock.write_text(text.replace(old, new))
+
+
+def test_two_matching_alternatives_fail_and_install_nothing(
+    poetry: PoetryInstall, index, home, tmp_path
+) -> None:
+    project, seed = locked_seed(poetry, index, home, tmp_path)
+    edit_lock(
+        project,
+        'markers = "platform_machine != \\"aarch64\\""',
+        'markers = "sys_platform == \\"linux\\""',
+    )
+    fake_machine_venv(make_venv(project / ".venv"), "aarch64")
+    env = {"PYTHONPATH": fake_machine_pythonpath(tmp_path / "fake", "aarch64")}
+    before = venv_files(project)
+
+    result = poetry.run("install", cwd=project, home=home, env=env)
+
+    assert result.returncode == 1
+    py = result.stderr.split('python_version == "')[1].split('"')[0]
+    assert (
+        "2 locked alternatives of jaxlib apply to this machine (sys_platform =="
+        f' "linux", platform_machine == "aarch64", python_version == "{py}"):\n'
+        f"  jaxlib 0.1.71 from source main ({seed.index_url[:-1]});"
+        ' markers: sys_platform == "linux"\n'
+        f"  jaxlib 0.1.71 from url {seed.aarch64_url};"
+        ' markers: platform_machine == "aarch64"\n'
+    ) in result.stderr
+    assert "Traceback" not in result.stderr
+    assert venv_files(project) == before
+    assert index.paths() == []
+
+
+def test_required_package_without_alternative_fails_and_installs_nothing(
+    poetry: PoetryInstall, index, home, tmp_path
+) -> None:
+    """jax needs jaxlib everywhere; a lock whose jaxlib entries cover only x86_64 and
+    aarch64 cannot serve ppc64le."""
+    project, seed = locked_seed(poetry, index, home, tmp_path)
+    edit_lock(
+        project,
+        'markers = "platform_machine != \\"aarch64\\""',
+        'markers = "platform_machine == \\"x86_64\\""',
+    )
+    fake_machine_venv(make_venv(project / ".venv"), "ppc64le")
+    env = {"PYTHONPATH": fake_machine_pythonpath(tmp_path / "fake", "ppc64le")}
+    before = venv_files(project)
+
+    result = poetry.run("install", cwd=project, home=home, env=env)
+
+    assert result.returncode == 1
+    assert (
+        "Nothing can be installed on this machine"
+        ' (sys_platform == "linux", platform_machine == "ppc64le"' in result.stderr
+    )
+    assert (
+        "jaxlib (needed by jax 0.2.20) has no locked alternative for it.\n"
+        f"  locked: jaxlib 0.1.71 from source main ({seed.index_url[:-1]});"
+        ' markers: platform_machine == "x86_64"\n'
+        f"  locked: jaxlib 0.1.71 from url {seed.aarch64_url};"
+        ' markers: platform_machine == "aarch64"\n'
+    ) in result.stderr
+    assert venv_files(project) == before
+    assert index.paths() == []

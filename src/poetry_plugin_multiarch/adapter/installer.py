@@ -16,15 +16,19 @@ from __future__ import annotations
 from collections import defaultdict
 from typing import TYPE_CHECKING, Any
 
+from packaging.markers import InvalidMarker, Marker
 from poetry.installation.installer import Installer
 
 from poetry_plugin_multiarch.adapter.artifacts import LockedArtifactPool, prefetch_artifacts
 from poetry_plugin_multiarch.adapter.compat import poetry_features
-from poetry_plugin_multiarch.errors import AmbiguousAlternativesError
+from poetry_plugin_multiarch.lockmodel import LockedDependency, LockedPackage, MultiarchLock
+from poetry_plugin_multiarch.selection import ambiguous_alternatives_error, check_requirements_met
+from poetry_plugin_multiarch.urls import redact_url
 
 if TYPE_CHECKING:
     from cleo.io.io import IO
     from poetry.config.config import Config
+    from poetry.core.packages.package import Package
     from poetry.installation.operations.operation import Operation
 
 __all__ = ["MultiarchInstaller", "make_strict"]
@@ -64,31 +68,62 @@ class MultiarchInstaller(Installer):
             self._config = config
 
     def _execute(self, operations: list[Operation]) -> int:
-        _check_one_alternative_each(operations, self._env.marker_env)
+        _check_selection(operations, self._env.marker_env, self._locker.lock_data)
         if self._executor.enabled and not self.is_dry_run():
             prefetch_artifacts(self._executor, operations, self._io)
         return super()._execute(operations)
 
 
-def _check_one_alternative_each(operations: list[Operation], marker_env: dict[str, Any]) -> None:
-    """Two locked alternatives of one package selected for this machine is an error."""
-    chosen = defaultdict(list)
-    for op in operations:
-        if op.job_type in ("install", "update"):
-            chosen[op.package.name].append(op.package)
-    for name, packages in chosen.items():
+def _check_selection(
+    operations: list[Operation], marker_env: dict[str, Any], lock_data: dict[str, Any]
+) -> None:
+    """What Poetry would let pass: one package installed from two alternatives, or a
+    required package left out because none of its alternatives covers this machine.
+
+    :raises AmbiguousAlternativesError:
+    :raises MissingAlternativeError:
+    """
+    lock = MultiarchLock.from_lock_data(lock_data)
+    installing = [op.package for op in operations if op.job_type in ("install", "update")]
+    by_name = defaultdict(list)
+    for package in installing:
+        by_name[package.name].append(package)
+    for name, packages in by_name.items():
         if len(packages) > 1:
-            listed = "\n".join(
-                f"  {p.pretty_name} {p.full_pretty_version}"
-                f" ({p.source_type or 'index'} {p.source_url or ''})".rstrip()
-                for p in packages
-            )
-            raise AmbiguousAlternativesError(
-                f"{len(packages)} locked alternatives of {name} apply to this machine"
-                f' (sys_platform == "{marker_env.get("sys_platform")}", platform_machine =='
-                f' "{marker_env.get("platform_machine")}"):\n{listed}',
-                "Make the alternatives' markers exclusive in pyproject.toml and run `poetry lock`.",
-            )
+            entries = [entry for p in packages if (entry := _lock_entry(lock, p))]
+            raise ambiguous_alternatives_error(name, entries, marker_env)
+    needs = {}
+    for package in installing:
+        entry = _lock_entry(lock, package)
+        label = f"{package.pretty_name} {package.pretty_version}"
+        needs[label] = entry.dependencies if entry else _requirements(package)
+    check_requirements_met(lock, needs, marker_env)
+
+
+def _lock_entry(lock: MultiarchLock, package: Package) -> LockedPackage | None:
+    """The lock entry *package* was read from (``None`` for one a new solve found)."""
+    for entry in lock.packages:
+        source = entry.source
+        if (
+            entry.name == package.name
+            and entry.version == package.pretty_version
+            and (source.type if source else None) == package.source_type
+            and (source is None or source.url == redact_url(package.source_url or ""))
+        ):
+            return entry
+    return None
+
+
+def _requirements(package: Package) -> tuple[LockedDependency, ...]:
+    found = []
+    for dep in package.requires:
+        try:
+            marker = None if dep.marker.is_any() else Marker(str(dep.marker.without_extras()))
+        except InvalidMarker:
+            continue
+        optional = dep.is_optional() or bool(dep.in_extras)
+        found.append(LockedDependency(name=dep.name, marker=marker, optional=optional))
+    return tuple(found)
 
 
 def make_strict(installer: Installer, io: IO) -> None:
