@@ -53,3 +53,26 @@ def test_marker_text_per_group() -> None:
     data["package"][3]["groups"] = ["dev", "test"]
     pkg = MultiarchLock.from_lock_data(data).packages[3]
     assert pkg.marker_text() == 'dev: sys_platform == "linux"; test: *'
+
+
+def test_dependencies_in_every_lock_shape() -> None:
+    data = seed_lock_data()
+    data["package"][0]["dependencies"] = {
+        "jaxlib": ">=0.1.69",
+        "numpy": {"version": ">=1", "markers": 'python_version >= "3.11"'},
+        "scipy": {"version": "*", "optional": True},
+        "six": [
+            {"version": "1.16", "markers": 'sys_platform == "linux"'},
+            {"version": "1.15", "markers": 'sys_platform != "linux"'},
+        ],
+    }
+    jax = MultiarchLock.from_lock_data(data).packages[0]
+    assert [
+        (d.name, str(d.marker) if d.marker else None, d.optional) for d in jax.dependencies
+    ] == [
+        ("jaxlib", None, False),
+        ("numpy", 'python_version >= "3.11"', False),
+        ("scipy", None, True),
+        ("six", 'sys_platform == "linux"', False),
+        ("six", 'sys_platform != "linux"', False),
+    ]

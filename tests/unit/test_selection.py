@@ -2,11 +2,11 @@ from __future__ import annotations
 
 import pytest
 
-from poetry_plugin_multiarch.errors import AmbiguousAlternativesError
+from poetry_plugin_multiarch.errors import AmbiguousAlternativesError, MissingAlternativeError
 from poetry_plugin_multiarch.lockmodel import MultiarchLock
-from poetry_plugin_multiarch.selection import select_for_environment
+from poetry_plugin_multiarch.selection import check_requirements_met, select_for_environment
 from poetry_plugin_multiarch.targets import KNOWN_TARGETS, marker_environment
-from tests.unit.lockdata import seed_lock_data
+from tests.unit.lockdata import INDEX, URL, seed_lock_data
 
 
 def env(name: str) -> dict[str, str]:
@@ -53,3 +53,45 @@ def test_two_matching_alternatives_are_an_error() -> None:
     )
     assert 'markers: sys_platform == "linux"' in info.value.message
     assert 'markers: platform_machine == "aarch64"' in info.value.message
+
+
+def needs_of(lock: MultiarchLock, *names: str) -> dict:
+    return {f"{p.name} {p.version}": p.dependencies for p in lock.packages if p.name in names}
+
+
+def with_jax_needing_jaxlib(index_markers: str = 'platform_machine == "x86_64"') -> MultiarchLock:
+    data = seed_lock_data(index_markers)
+    data["package"][0]["dependencies"] = {
+        "jaxlib": ">=0.1.69",
+        "six": {"version": "*", "markers": 'sys_platform == "win32"'},
+        "scipy": {"version": "*", "optional": True},
+    }
+    return MultiarchLock.from_lock_data(data)
+
+
+@pytest.mark.parametrize("machine", ["linux-x86_64", "linux-aarch64"])
+def test_requirements_met_where_an_alternative_applies(machine) -> None:
+    lock = with_jax_needing_jaxlib()
+    check_requirements_met(lock, needs_of(lock, "jax", "jaxlib"), env(machine))
+
+
+def test_required_package_without_alternative_is_named_with_the_locked_ones() -> None:
+    lock = with_jax_needing_jaxlib()
+    with pytest.raises(MissingAlternativeError) as info:
+        check_requirements_met(lock, needs_of(lock, "jax"), env("ppc64le"))
+    assert info.value.message == (
+        'Nothing can be installed on this machine (sys_platform == "linux",'
+        ' platform_machine == "ppc64le", python_version == "3.11"):\n'
+        "jaxlib (needed by jax 0.2.20) has no locked alternative for it.\n"
+        f"  locked: jaxlib 0.1.71 from source main ({INDEX});"
+        ' markers: platform_machine == "x86_64"\n'
+        f'  locked: jaxlib 0.1.71 from url {URL}; markers: platform_machine == "aarch64"'
+    )
+
+
+def test_requirements_off_this_machine_or_optional_are_not_needed() -> None:
+    lock = with_jax_needing_jaxlib()
+    # six only on win32, scipy optional: neither is missing on linux-x86_64
+    check_requirements_met(lock, needs_of(lock, "jax", "jaxlib"), env("linux-x86_64"))
+    with pytest.raises(MissingAlternativeError, match=r"six \(needed by jax 0\.2\.20\)"):
+        check_requirements_met(lock, needs_of(lock, "jax", "jaxlib"), env("windows-amd64"))
