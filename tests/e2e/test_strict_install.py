@@ -4,11 +4,14 @@ URLs, every hash checked before the environment changes."""
 from __future__ import annotations
 
 import shutil
+import subprocess
+import sys
 
 import pytest
 
 from tests.harness.checks import installed_artifact, ok
 from tests.harness.fakearch import fake_machine_pythonpath, fake_machine_venv
+from tests.harness.index import IndexServer
 from tests.harness.poetry import PoetryInstall, make_venv
 from tests.harness.project import alternatives, write_project
 from tests.harness.scenarios import AARCH64, X86, publish_seed
@@ -228,3 +231,56 @@ def test_required_package_without_alternative_fails_and_installs_nothing(
     ) in result.stderr
     assert venv_files(project) == before
     assert index.paths() == []
+
+
+def test_install_authenticates_recorded_urls_with_configured_credentials(
+    poetry: PoetryInstall, tmp_path
+) -> None:
+    server = IndexServer(tmp_path / "auth-index", auth=("alice", "s3cr3t-pw")).start()
+    try:
+        seed = publish_seed(server, tmp_path)
+        creds = {
+            "POETRY_HTTP_BASIC_MAIN_USERNAME": "alice",
+            "POETRY_HTTP_BASIC_MAIN_PASSWORD": "s3cr3t-pw",
+        }
+        project = write_project(tmp_path / "project", 'jax = "0.2.20"', {"main": seed.index_url})
+        lock_home, install_home = tmp_path / "lock-home", tmp_path / "install-home"
+        lock_home.mkdir()
+        install_home.mkdir()
+        assert poetry.run("lock", cwd=project, home=lock_home, env=creds).returncode == 0
+        assert "s3cr3t-pw" not in (project / "poetry.lock").read_text()
+        server.clear_log()
+
+        result = poetry.run("install", "-v", cwd=project, home=install_home, env=creds)
+
+        assert result.returncode == 0, result.stdout + result.stderr
+        assert "s3cr3t-pw" not in result.stdout + result.stderr
+        assert set(server.paths()) == {
+            "/files/jax-0.2.20-py3-none-any.whl",
+            f"/files/jaxlib-0.1.71-{X86}.whl",
+        }
+        assert installed_artifact(project, "jaxlib") == f"jaxlib-0.1.71-{X86}.whl"
+    finally:
+        server.stop()
+
+
+def test_sync_removes_what_the_lock_does_not_select(
+    poetry: PoetryInstall, index, home, tmp_path
+) -> None:
+    project, _seed = locked_seed(poetry, index, home, tmp_path)
+    ok(poetry, project, home, "install")
+    extra = build_wheel(tmp_path / "extra", "six", "1.16.0")
+    venv_python = str(project / ".venv" / "bin" / "python")
+    installer = subprocess.run(
+        [sys.executable, "-m", "pip", "--python", venv_python, "install", "-q", "--no-deps",
+         "--no-index", str(extra)],
+        capture_output=True, text=True,
+    )  # fmt: skip
+    assert installer.returncode == 0, installer.stderr
+    index.clear_log()
+
+    out = ok(poetry, project, home, "install", "--sync")
+
+    assert "Removing six (1.16.0" in out
+    assert index.paths() == []
+    assert installed_artifact(project, "jaxlib") == f"jaxlib-0.1.71-{X86}.whl"
