@@ -31,9 +31,17 @@ class Request:
     path: str
 
 
+@dataclass(frozen=True)
+class _Listed:
+    """A link on an index page whose file does not exist."""
+
+    name: str
+    sha256: str
+
+
 @dataclass
 class _Index:
-    projects: dict[str, list[Path]] = field(default_factory=lambda: defaultdict(list))
+    projects: dict[str, list[Path | _Listed]] = field(default_factory=lambda: defaultdict(list))
 
 
 class _Server(ThreadingHTTPServer):
@@ -86,6 +94,11 @@ class IndexServer:
         if stored not in listed:
             listed.append(stored)
         return self.file_url(stored.name)
+
+    def list_only(self, filename: str, sha256: str, index: str = "main") -> None:
+        """List a link to *filename* that is never served (a release nobody fetches)."""
+        project = canonicalize_name(_project_of(filename))
+        self._indexes[index].projects[project].append(_Listed(filename, sha256))
 
     def host(self, artifact: Path) -> Path:
         """Serve *artifact* under ``/files/`` without listing it on any index."""
@@ -167,12 +180,16 @@ class IndexServer:
             if len(parts) == 3 and project in index.projects:
                 links = [
                     f'<a href="/files/{html.escape(f.name)}'
-                    f'{"#sha256=" + sha256_of(f) if self.hashes else ""}">'
+                    f'{"#sha256=" + _sha256(f) if self.hashes else ""}">'
                     f"{html.escape(f.name)}</a>"
-                    for f in sorted(index.projects[project])
+                    for f in sorted(index.projects[project], key=lambda f: f.name)
                 ]
                 return _page(f"Links for {project}", links), "text/html"
         return None, ""
+
+
+def _sha256(file: Path | _Listed) -> str:
+    return file.sha256 if isinstance(file, _Listed) else sha256_of(file)
 
 
 def _page(title: str, links: list[str]) -> bytes:
