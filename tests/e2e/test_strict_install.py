@@ -3,6 +3,7 @@ URLs, every hash checked before the environment changes."""
 
 from __future__ import annotations
 
+import re
 import shutil
 import subprocess
 import sys
@@ -80,14 +81,18 @@ def test_install_fetches_only_locked_files(
     assert installed_artifact(project, "jaxlib") == f"jaxlib-0.1.71-{X86}.whl"
 
 
+@pytest.mark.parametrize("re_resolve", ["false", "true"])
 def test_aarch64_interpreter_gets_the_url_wheel_without_index_pages(
-    poetry: PoetryInstall, index, home, tmp_path
+    poetry: PoetryInstall, index, home, tmp_path, re_resolve
 ) -> None:
     project, seed = locked_seed(poetry, index, home, tmp_path)
     # An aarch64 runner: Poetry and the project venv both report aarch64 (Poetry
     # 2.0-2.2 compute the venv's platform tags in Poetry's own process).
     fake_machine_venv(make_venv(project / ".venv"), "aarch64")
-    env = {"PYTHONPATH": fake_machine_pythonpath(tmp_path / "fake", "aarch64")}
+    env = {
+        "PYTHONPATH": fake_machine_pythonpath(tmp_path / "fake", "aarch64"),
+        "POETRY_INSTALLER_RE_RESOLVE": re_resolve,
+    }
     cold = tmp_path / "cold-home"  # the lock's home has the URL wheel cached
     cold.mkdir()
 
@@ -110,7 +115,10 @@ def test_tampered_artifact_fails_before_anything_is_installed(
     make_venv(project / ".venv")
     before = venv_files(project)
 
-    result = poetry.run("install", cwd=project, home=home, env=ONE_WORKER)
+    cold = tmp_path / "cold-home"
+    cold.mkdir()
+
+    result = poetry.run("install", cwd=project, home=cold, env=ONE_WORKER)
 
     version, filename = TAMPERED[name]
     assert result.returncode == 1
@@ -284,3 +292,50 @@ def test_sync_removes_what_the_lock_does_not_select(
     assert "Removing six (1.16.0" in out
     assert index.paths() == []
     assert installed_artifact(project, "jaxlib") == f"jaxlib-0.1.71-{X86}.whl"
+
+
+@pytest.mark.parametrize("failure", [404, 500, "truncate"])
+def test_failed_download_names_package_url_and_reason_and_changes_nothing(
+    poetry: PoetryInstall, index, home, tmp_path, failure
+) -> None:
+    project, _seed = locked_seed(poetry, index, home, tmp_path)
+    url = index.file_url(f"jaxlib-0.1.71-{X86}.whl")
+    index.failures[f"/files/jaxlib-0.1.71-{X86}.whl"] = failure
+    make_venv(project / ".venv")
+    before = venv_files(project)
+    cold = tmp_path / "cold-home"
+    cold.mkdir()
+
+    result = poetry.run("install", cwd=project, home=cold)
+
+    assert result.returncode == 1
+    assert f"  jaxlib 0.1.71: {url}: " in result.stderr
+    reason = result.stderr.split(f"{url}: ", 1)[1].splitlines()[0]
+    expected = {
+        404: r"HTTP 404 Not Found",
+        500: r"HTTP 500 Internal Server Error",
+        "truncate": r"connection closed early \(\d+ bytes read, \d+ more expected\)",
+    }[failure]
+    assert re.fullmatch(expected, reason), reason
+    assert "nothing was installed, updated or removed" in result.stderr
+    assert "Traceback" not in result.stderr
+    assert venv_files(project) == before
+
+
+def test_groups_select_from_the_lock(poetry: PoetryInstall, index, home, tmp_path) -> None:
+    seed = publish_seed(index, tmp_path)
+    project = write_project(
+        tmp_path / "project", 'jax = "0.2.20"', {"main": seed.index_url},
+        extra='\n[tool.poetry.group.dev.dependencies]\nnumpy = "1.26.4"\n',
+    )  # fmt: skip
+    ok(poetry, project, home, "lock")
+    index.clear_log()
+
+    ok(poetry, project, home, "install", "--without", "dev")
+    assert installed_artifact(project, "jax") == "jax-0.2.20-py3-none-any.whl"
+    assert "numpy" not in " ".join(venv_files(project))
+
+    ok(poetry, project, home, "install", "--only", "dev", "--sync")
+    assert installed_artifact(project, "numpy") == f"numpy-1.26.4-{X86}.whl"
+    assert "jax/__init__.py" not in " ".join(venv_files(project))
+    assert not any("/simple/" in path for path in index.paths())

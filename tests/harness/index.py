@@ -63,6 +63,8 @@ class IndexServer:
         self.files = root / "files"
         self.files.mkdir(parents=True, exist_ok=True)
         self.requests: list[Request] = []
+        #: path -> HTTP status to answer instead, or "truncate" to cut the body short
+        self.failures: dict[str, int | str] = {}
         self._indexes: dict[str, _Index] = defaultdict(_Index)
         self._lock = threading.Lock()
         self._httpd = _Server(("127.0.0.1", 0), self._handler())
@@ -145,6 +147,20 @@ class IndexServer:
                     self.end_headers()
                     return
                 body, ctype = server._render(path)
+                failure = server.failures.get(path)
+                if isinstance(failure, int):
+                    self.send_response(failure)
+                    self.send_header("Content-Length", "0")
+                    self.end_headers()
+                    return
+                if failure == "truncate" and body:
+                    self.send_response(200)
+                    self.send_header("Content-Type", ctype)
+                    self.send_header("Content-Length", str(len(body)))
+                    self.end_headers()
+                    self.wfile.write(body[: len(body) // 2])
+                    self.close_connection = True
+                    return
                 if body is None:
                     self.send_response(404)
                     self.send_header("Content-Length", "0")

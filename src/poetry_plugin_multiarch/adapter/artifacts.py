@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import contextlib
 import functools
+import re
 from concurrent.futures import ThreadPoolExecutor
 from typing import TYPE_CHECKING, Any
 
@@ -169,6 +170,15 @@ def _sha256(path: Path) -> str:
     return digest.hexdigest()
 
 
+_INCOMPLETE = re.compile(r"IncompleteRead\((\d+) bytes read, (\d+) more expected\)")
+
+
 def _reason(error: Exception) -> str:
+    """A short reason: the HTTP status, a cut-short body, or the error's first line."""
+    response = getattr(error, "response", None)
+    if response is not None and getattr(response, "status_code", None):
+        return f"HTTP {response.status_code} {response.reason or ''}".strip()
     text = str(error).strip()
+    if match := _INCOMPLETE.search(text):
+        return f"connection closed early ({match[1]} bytes read, {match[2]} more expected)"
     return redact_text(text.splitlines()[0]) if text else type(error).__name__
