@@ -339,3 +339,13 @@ def test_groups_select_from_the_lock(poetry: PoetryInstall, index, home, tmp_pat
     assert installed_artifact(project, "numpy") == f"numpy-1.26.4-{X86}.whl"
     assert "jax/__init__.py" not in " ".join(venv_files(project))
     assert not any("/simple/" in path for path in index.paths())
+
+
+def test_add_to_a_project_without_lock(poetry: PoetryInstall, index, home, tmp_path) -> None:
+    seed = publish_seed(index, tmp_path)
+    project = write_project(tmp_path / "project", "", {"main": seed.index_url})
+
+    ok(poetry, project, home, "add", "jax==0.2.20")
+
+    assert installed_artifact(project, "jaxlib") == f"jaxlib-0.1.71-{X86}.whl"
+    assert (project / "poetry.lock").exists()

@@ -68,7 +68,9 @@ class MultiarchInstaller(Installer):
             self._config = config
 
     def _execute(self, operations: list[Operation]) -> int:
-        _check_selection(operations, self._env.marker_env, self._locker.lock_data)
+        # `add` in a project without a lock yet: the new solve is all there is
+        lock_data = self._locker.lock_data if self._locker.is_locked() else {}
+        _check_selection(operations, self._env.marker_env, lock_data)
         if self._executor.enabled and not self.is_dry_run():
             prefetch_artifacts(self._executor, operations, self._io)
         return super()._execute(operations)
