@@ -349,3 +349,19 @@ def test_add_to_a_project_without_lock(poetry: PoetryInstall, index, home, tmp_p
 
     assert installed_artifact(project, "jaxlib") == f"jaxlib-0.1.71-{X86}.whl"
     assert (project / "poetry.lock").exists()
+
+
+def test_root_project_is_installed_too(poetry: PoetryInstall, index, home, tmp_path) -> None:
+    seed = publish_seed(index, tmp_path)
+    project = write_project(
+        tmp_path / "project", 'jax = "0.2.20"', {"main": seed.index_url}, package="demo-app"
+    )
+    ok(poetry, project, home, "lock")
+    index.clear_log()
+
+    out = ok(poetry, project, home, "install")
+
+    assert "Installing the current project: demo-app (0.1.0)" in out
+    assert installed_artifact(project, "demo_app") == "root project"
+    assert installed_artifact(project, "jax") == "jax-0.2.20-py3-none-any.whl"
+    assert not any("/simple/" in path for path in index.paths())

@@ -18,8 +18,12 @@ def write_project(
     *,
     python: str = ">=3.10,<3.14",
     extra: str = "",
+    package: str | None = None,
 ) -> Path:
-    """A non-package project; the first of *sources* is primary, the rest explicit.
+    """A project; the first of *sources* is primary, the rest explicit.
+
+    Without *package* it is a non-package project; with it, a package of that name
+    (version 0.1.0, one module) that `poetry install` installs too.
 
     *dependencies* is TOML for ``[tool.poetry.dependencies]`` (without python).
     With a primary source declared, Poetry does not add PyPI: no network.
@@ -30,9 +34,16 @@ def write_project(
         f'priority = "{"primary" if i == 0 else "explicit"}"\n'
         for i, (name, url) in enumerate(sources.items())
     )
+    if package:
+        module = package.replace("-", "_")
+        (path / module).mkdir(exist_ok=True)
+        (path / module / "__init__.py").write_text('ARTIFACT = "root project"\n')
+        header = f'[tool.poetry]\nname = "{package}"\nversion = "0.1.0"\ndescription = ""\n'
+        header += 'authors = ["tests <tests@example.invalid>"]\n\n'
+    else:
+        header = "[tool.poetry]\npackage-mode = false\n\n"
     (path / "pyproject.toml").write_text(
-        "[tool.poetry]\npackage-mode = false\n\n"
-        f'[tool.poetry.dependencies]\npython = "{python}"\n{dependencies.strip()}\n'
+        header + f'[tool.poetry.dependencies]\npython = "{python}"\n{dependencies.strip()}\n'
         f"{source_tables}{extra}"
     )
     return path
