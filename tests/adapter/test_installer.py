@@ -1,0 +1,126 @@
+"""The strict installer's pieces, in-process against Poetry's own objects."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from cleo.io.buffered_io import BufferedIO
+from cleo.io.null_io import NullIO
+from poetry.config.config import Config
+from poetry.core.packages.package import Package
+from poetry.core.packages.project_package import ProjectPackage
+from poetry.installation.installer import Installer
+from poetry.packages.locker import Locker
+from poetry.repositories import Repository, RepositoryPool
+from poetry.utils.env import MockEnv
+
+from poetry_plugin_multiarch.adapter.artifacts import LockedArtifactPool, _reason, locked_links
+from poetry_plugin_multiarch.adapter.installer import MultiarchInstaller, _StrictConfig, make_strict
+
+URL = "https://host.example/files/jaxlib-0.1.71-py3-none-manylinux2014_x86_64.whl"
+
+
+def package_with(files) -> Package:
+    package = Package("jaxlib", "0.1.71", source_type="legacy", source_reference="main",
+                      source_url="https://host.example/simple")  # fmt: skip
+    package.files = files
+    return package
+
+
+class NoIndexRepository(Repository):
+    """Fails the test if the chooser asks the index."""
+
+    def find_links_for_package(self, package):
+        raise AssertionError("index page read")
+
+
+def test_locked_links_carry_the_locked_hash() -> None:
+    (link,) = locked_links(package_with([{"file": "x.whl", "hash": "sha256:abc", "url": URL}]))
+    assert link.url_without_fragment == URL
+    assert link.hashes == {"sha256": "abc"}
+
+
+@pytest.mark.parametrize(
+    "files",
+    [
+        [],
+        [{"file": "a.whl", "hash": "sha256:a", "url": URL}, {"file": "b.whl", "hash": "sha256:b"}],
+    ],
+    ids=["no-files", "one-without-url"],
+)
+def test_locked_links_need_every_url(files) -> None:
+    assert locked_links(package_with(files)) is None
+
+
+def test_pool_answers_from_the_lock_without_the_index() -> None:
+    pool = RepositoryPool([NoIndexRepository("main")])
+    wrapped = LockedArtifactPool(pool, NullIO())
+    package = package_with([{"file": "x.whl", "hash": "sha256:abc", "url": URL}])
+    assert [
+        link.url_without_fragment
+        for link in wrapped.repository("main").find_links_for_package(package)
+    ] == [URL]
+    assert wrapped.has_repository("main")
+
+
+def test_pool_falls_back_to_the_index_and_says_so_at_verbose() -> None:
+    repository = Repository("main")
+    pool = RepositoryPool([repository])
+    io = BufferedIO()
+    io.set_verbosity(io.output.verbosity.VERBOSE)
+    links = (
+        LockedArtifactPool(pool, io)
+        .repository("main")
+        .find_links_for_package(package_with([{"file": "x.whl", "hash": "sha256:abc"}]))
+    )
+    assert links == []
+    assert (
+        "multiarch: poetry.lock names no artifact URLs for jaxlib (0.1.71);"
+        " reading the index page of source main"
+    ) in io.fetch_output()
+
+
+class FakeResponse:
+    status_code = 404
+    reason = "Not Found"
+
+
+class FakeHTTPError(Exception):
+    response = FakeResponse()
+
+
+@pytest.mark.parametrize(
+    ("error", "reason"),
+    [
+        (FakeHTTPError("404 for url: https://u:p@host/x"), "HTTP 404 Not Found"),
+        (OSError("('Connection broken: IncompleteRead(5 bytes read, 7 more expected)')"),
+         "connection closed early (5 bytes read, 7 more expected)"),
+        (OSError("refused by https://user:pw@host.example/x.whl\nmore"),
+         "refused by https://host.example/x.whl"),
+        (TimeoutError(), "TimeoutError"),
+    ],
+)  # fmt: skip
+def test_reasons_are_short_and_without_credentials(error, reason) -> None:
+    assert _reason(error) == reason
+
+
+def test_strict_config_never_re_resolves() -> None:
+    config = Config()
+    config.merge({"installer": {"re-resolve": True, "max-workers": 3}})
+    strict = _StrictConfig(config)
+    assert strict.get("installer.re-resolve") is False
+    assert strict.get("installer.max-workers") == 3
+
+
+def test_make_strict_turns_poetrys_installer_into_ours(tmp_path: Path) -> None:
+    pool = RepositoryPool([NoIndexRepository("main")])
+    installer = Installer(
+        NullIO(), MockEnv(), ProjectPackage("root", "1.0"),
+        Locker(tmp_path / "poetry.lock", {}), pool, Config(),
+    )  # fmt: skip
+    make_strict(installer, NullIO())
+    make_strict(installer, NullIO())
+    assert type(installer) is MultiarchInstaller
+    assert isinstance(installer.executor._chooser._pool, LockedArtifactPool)
+    assert not isinstance(installer.executor._chooser._pool._pool, LockedArtifactPool)
