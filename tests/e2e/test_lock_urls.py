@@ -6,9 +6,9 @@ from __future__ import annotations
 import pytest
 
 from tests.harness.checks import installed_artifact, ok
-from tests.harness.fakearch import fake_machine_pythonpath
+from tests.harness.fakearch import fake_machine_pythonpath, fake_machine_venv
 from tests.harness.index import IndexServer
-from tests.harness.poetry import PoetryInstall
+from tests.harness.poetry import PoetryInstall, make_venv
 from tests.harness.project import alternatives, lock_entries, read_lock, write_project
 from tests.harness.scenarios import X86, publish_seed
 
@@ -112,15 +112,16 @@ def test_lock_is_the_same_whatever_machine_writes_it(
             home = tmp_path / f"home-{machine}"
             home.mkdir()
             env = {}
-            if machine == "aarch64":
-                env["PYTHONPATH"] = fake_machine_pythonpath(tmp_path / "fake", machine)
             project = write_project(
                 tmp_path / f"project-{machine}", seed_deps(seed), {"main": seed.index_url}
             )
+            if machine == "aarch64":  # Poetry's process and the project env both
+                env["PYTHONPATH"] = fake_machine_pythonpath(tmp_path / "fake", machine)
+                fake_machine_venv(make_venv(project / ".venv"), machine)
             result = poetry.run("lock", cwd=project, home=home, env=env)
             assert result.returncode == 0, result.stdout + result.stderr
             reported = poetry.run(
-                "run", "python", "-c", "import platform; print(platform.machine())",
+                "run", "python", "-I", "-c", "import platform; print(platform.machine())",
                 cwd=project, home=home, env=env,
             )  # fmt: skip
             assert reported.stdout.strip() == machine

@@ -365,3 +365,23 @@ def test_root_project_is_installed_too(poetry: PoetryInstall, index, home, tmp_p
     assert installed_artifact(project, "demo_app") == "root project"
     assert installed_artifact(project, "jax") == "jax-0.2.20-py3-none-any.whl"
     assert not any("/simple/" in path for path in index.paths())
+
+
+def test_extras_select_from_the_lock(poetry: PoetryInstall, index, home, tmp_path) -> None:
+    seed = publish_seed(index, tmp_path)
+    project = write_project(
+        tmp_path / "project",
+        'jax = "0.2.20"\nnumpy = { version = "1.26.4", optional = true }',
+        {"main": seed.index_url},
+        extra='\n[tool.poetry.extras]\nnp = ["numpy"]\n',
+        package="demo-app",
+    )
+    ok(poetry, project, home, "lock")
+    index.clear_log()
+
+    ok(poetry, project, home, "install")
+    assert "numpy" not in " ".join(venv_files(project))
+
+    ok(poetry, project, home, "install", "--extras", "np")
+    assert installed_artifact(project, "numpy") == f"numpy-1.26.4-{X86}.whl"
+    assert not any("/simple/" in path for path in index.paths())
