@@ -1,31 +1,77 @@
-"""The ``[tool.poetry-plugin-multiarch]`` table of a project's pyproject.toml."""
+"""The ``[tool.poetry-plugin-multiarch]`` table of a project's pyproject.toml.
+
+```toml
+[tool.poetry-plugin-multiarch]
+environments = ["linux-x86_64", "linux-aarch64", "macos-arm64"]  # presets or tables
+python = ["3.11", "3.12"]   # optional: default, every minor the project allows
+on-gap = "fail"             # or "warn"
+```
+
+A custom environment is a table: ``{ name = "jetson", markers = { sys_platform =
+"linux", platform_machine = "aarch64" }, platform-tags = ["manylinux_2_31_aarch64"] }``.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from types import MappingProxyType
 from typing import Any
 
 from poetry_plugin_multiarch.errors import ConfigError
+from poetry_plugin_multiarch.targets import (
+    KNOWN_TARGETS,
+    PYTHON_MINORS,
+    Target,
+    TargetEnvironment,
+)
 
 __all__ = ["KNOWN_KEYS", "TABLE", "MultiarchConfig", "parse_config"]
 
 TABLE = "tool.poetry-plugin-multiarch"
 
-#: Keys this version understands. Later versions add target environments here.
-KNOWN_KEYS: tuple[str, ...] = ()
+#: Keys this version understands.
+KNOWN_KEYS: tuple[str, ...] = ("environments", "python", "on-gap")
+ON_GAP = ("fail", "warn")
+#: Marker keys a custom environment may fix.
+CUSTOM_MARKER_KEYS = (
+    "sys_platform",
+    "platform_system",
+    "os_name",
+    "platform_machine",
+    "platform_release",
+    "platform_version",
+)
+_CUSTOM_KEYS = ("name", "markers", "platform-tags")
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
 class MultiarchConfig:
-    """The plugin's settings for one project (none yet: the table may be empty)."""
+    """The plugin's settings for one project. No targets: no coverage gate."""
+
+    targets: tuple[Target, ...] = ()
+    pythons: tuple[str, ...] = ()
+    on_gap: str = "fail"
+
+    @property
+    def target_environments(self) -> tuple[TargetEnvironment, ...]:
+        """Every (target, python) pair, in declared order."""
+        return tuple(
+            TargetEnvironment(target=target, python=python)
+            for target in self.targets
+            for python in self.pythons
+        )
 
 
-def parse_config(pyproject: Mapping[str, Any]) -> MultiarchConfig:
+def parse_config(
+    pyproject: Mapping[str, Any], allowed_pythons: Sequence[str] = PYTHON_MINORS
+) -> MultiarchConfig:
     """Read and validate the plugin's table from a parsed pyproject.toml.
 
-    :raises ConfigError: the table is not a table, or holds a key this version
-        does not know (every unknown key is named at once).
+    *allowed_pythons* are the CPython minors the project's python constraint allows:
+    the default for ``python``, and the limit of what it may list.
+
+    :raises ConfigError: naming the key and the values allowed there.
     """
     table = pyproject.get("tool", {}).get("poetry-plugin-multiarch", {})
     if not isinstance(table, Mapping):
@@ -36,10 +82,100 @@ def parse_config(pyproject: Mapping[str, Any]) -> MultiarchConfig:
     unknown = sorted(key for key in table if key not in KNOWN_KEYS)
     if unknown:
         names = ", ".join(f"'{key}'" for key in unknown)
-        known = ", ".join(f"'{key}'" for key in KNOWN_KEYS) or "none in this version"
+        known = ", ".join(f"'{key}'" for key in KNOWN_KEYS)
         plural = "s" if len(unknown) > 1 else ""
         raise ConfigError(
             f"Unknown key{plural} {names} in [{TABLE}] of pyproject.toml.",
             f"Known keys: {known}. Remove the key{plural} or check the spelling.",
         )
-    return MultiarchConfig()
+    on_gap = table.get("on-gap", "fail")
+    if on_gap not in ON_GAP:
+        raise _bad("on-gap", f"{on_gap!r} is not allowed", "Use 'fail' or 'warn'.")
+    if "environments" not in table:
+        if "python" in table:
+            raise _bad("python", "needs 'environments'", "Declare environments = [...] next to it.")
+        return MultiarchConfig(on_gap=on_gap)
+    targets = _parse_environments(table["environments"])
+    pythons = _parse_pythons(table.get("python"), allowed_pythons)
+    return MultiarchConfig(targets=targets, pythons=pythons, on_gap=on_gap)
+
+
+def _bad(key: str, problem: str, hint: str) -> ConfigError:
+    return ConfigError(f"[{TABLE}] {key}: {problem}.", hint)
+
+
+def _parse_environments(value: Any) -> tuple[Target, ...]:
+    presets = ", ".join(KNOWN_TARGETS)
+    if not isinstance(value, list) or not value:
+        raise _bad(
+            "environments",
+            "must be a non-empty list",
+            f"List presets ({presets}) or tables with name, markers and platform-tags.",
+        )
+    targets: list[Target] = []
+    for item in value:
+        if isinstance(item, str):
+            if item not in KNOWN_TARGETS:
+                raise _bad("environments", f"unknown environment {item!r}", f"Presets: {presets}.")
+            targets.append(KNOWN_TARGETS[item])
+        elif isinstance(item, Mapping):
+            targets.append(_parse_custom(item))
+        else:
+            raise _bad("environments", f"{item!r} is neither a preset name nor a table",
+                       f"Presets: {presets}.")  # fmt: skip
+    names = [t.name for t in targets]
+    if duplicates := sorted({n for n in names if names.count(n) > 1}):
+        raise _bad("environments", f"{', '.join(duplicates)} listed twice", "List each once.")
+    return tuple(targets)
+
+
+def _parse_custom(item: Mapping[str, Any]) -> Target:
+    example = (
+        '{ name = "jetson", markers = { sys_platform = "linux", platform_machine = "aarch64" },'
+        ' platform-tags = ["manylinux_2_31_aarch64"] }'
+    )
+    unknown = sorted(set(item) - set(_CUSTOM_KEYS))
+    if unknown or not all(key in item for key in _CUSTOM_KEYS):
+        raise _bad(
+            "environments",
+            f"a custom environment needs exactly {', '.join(_CUSTOM_KEYS)}"
+            + (f" (unknown: {', '.join(unknown)})" if unknown else ""),
+            f"For example: {example}",
+        )
+    name, markers, tags = item["name"], item["markers"], item["platform-tags"]
+    if not isinstance(name, str) or not name or name in KNOWN_TARGETS:
+        raise _bad("environments", f"custom name {name!r} is empty or a preset's", example)
+    if not isinstance(markers, Mapping) or not markers:
+        raise _bad("environments", f"{name}: markers must be a non-empty table", example)
+    if bad := sorted(k for k in markers if k not in CUSTOM_MARKER_KEYS):
+        raise _bad(
+            "environments",
+            f"{name}: unknown marker key {', '.join(bad)}",
+            f"Marker keys: {', '.join(CUSTOM_MARKER_KEYS)}.",
+        )
+    if not isinstance(tags, list) or not tags or not all(isinstance(t, str) for t in tags):
+        raise _bad("environments", f"{name}: platform-tags must be a non-empty list", example)
+    return Target(
+        name=name,
+        platform=MappingProxyType({str(k): str(v) for k, v in markers.items()}),
+        platform_tags=tuple(tags),
+    )
+
+
+def _parse_pythons(value: Any, allowed: Sequence[str]) -> tuple[str, ...]:
+    allowed_text = ", ".join(allowed) or "none (check the project's python constraint)"
+    if value is None:
+        if not allowed:
+            raise _bad("python", "the project's python constraint allows no known CPython",
+                       f"The plugin knows {', '.join(PYTHON_MINORS)}.")  # fmt: skip
+        return tuple(allowed)
+    if not isinstance(value, list) or not value:
+        raise _bad("python", "must be a non-empty list", f"Allowed: {allowed_text}.")
+    for minor in value:
+        if minor not in allowed:
+            raise _bad(
+                "python",
+                f"{minor!r} is not a CPython minor the project allows",
+                f"Allowed: {allowed_text}.",
+            )
+    return tuple(value)

@@ -11,9 +11,11 @@ __all__ = [
     "AmbiguousAlternativesError",
     "ArtifactFetchError",
     "ConfigError",
+    "CoverageError",
     "LockDataError",
     "MissingAlternativeError",
     "MultiarchError",
+    "NoTargetForMachineError",
     "OverlappingAlternativesError",
 ]
 
@@ -52,3 +54,16 @@ class ArtifactFetchError(MultiarchError):
 
 class MissingAlternativeError(MultiarchError):
     """A package needed on this machine has no locked alternative for it."""
+
+
+class CoverageError(MultiarchError):
+    """Some target environment would get no installable artifact for a package."""
+
+    def __init__(self, message: str, hint: str = "", *, report: object = None) -> None:
+        super().__init__(message, hint)
+        #: the :class:`~poetry_plugin_multiarch.coverage.CoverageReport` behind it
+        self.report = report
+
+
+class NoTargetForMachineError(MultiarchError):
+    """The interpreter being installed into is none of the declared targets."""

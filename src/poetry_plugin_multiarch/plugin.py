@@ -12,13 +12,14 @@ from poetry.plugins.plugin import Plugin
 
 from poetry_plugin_multiarch.adapter.installer import make_strict
 from poetry_plugin_multiarch.adapter.locker import MultiarchLocker
+from poetry_plugin_multiarch.adapter.project import direct_dependencies, load_config
 from poetry_plugin_multiarch.adapter.provider import install_provider
+from poetry_plugin_multiarch.commands.check import EXIT_BAD_INPUT, MultiarchCheckCommand
 from poetry_plugin_multiarch.commands.multiarch import (
     MultiarchCommand,
     MultiarchShowCommand,
 )
-from poetry_plugin_multiarch.config import parse_config
-from poetry_plugin_multiarch.errors import MultiarchError
+from poetry_plugin_multiarch.errors import CoverageError, MultiarchError
 
 if TYPE_CHECKING:
     from cleo.events.console_command_event import ConsoleCommandEvent
@@ -41,7 +42,7 @@ class MultiarchApplicationPlugin(ApplicationPlugin):
 
     @property
     def commands(self) -> list[type[Command]]:
-        return [MultiarchCommand, MultiarchShowCommand]
+        return [MultiarchCommand, MultiarchShowCommand, MultiarchCheckCommand]
 
     def activate(self, application: Application) -> None:
         install_provider()
@@ -58,10 +59,19 @@ class MultiarchPlugin(Plugin):
     checks ``[tool.poetry-plugin-multiarch]`` and installs the URL-recording locker."""
 
     def activate(self, poetry: Poetry, io: IO) -> None:
-        parse_config(poetry.pyproject.data)
+        config = load_config(poetry)
         locker = poetry.locker
         if not isinstance(locker, MultiarchLocker):
-            poetry.set_locker(MultiarchLocker(locker.lock, poetry.pyproject.data, poetry.pool))
+            poetry.set_locker(
+                MultiarchLocker(
+                    locker.lock,
+                    poetry.pyproject.data,
+                    poetry.pool,
+                    config=config,
+                    direct=direct_dependencies(poetry),
+                    io=io,
+                )
+            )
 
 
 def install_strictly_from_lock(
@@ -76,7 +86,7 @@ def install_strictly_from_lock(
         return
     installer = command._installer
     if installer is not None:
-        make_strict(installer, event.io)
+        make_strict(installer, event.io, load_config(command.poetry))
 
 
 def show_multiarch_error(
@@ -90,4 +100,8 @@ def show_multiarch_error(
     if error.hint:
         text += f"\n\n<comment>{Formatter.escape(error.hint)}</comment>"
     event.set_error(MultiarchUserError(text))
-    event.set_exit_code(1)
+    # `multiarch check` promises 2 for a bad configuration or lock, 1 for gaps
+    bad_input = isinstance(event.command, MultiarchCheckCommand) and not isinstance(
+        error, CoverageError
+    )
+    event.set_exit_code(EXIT_BAD_INPUT if bad_input else 1)

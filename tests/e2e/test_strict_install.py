@@ -10,7 +10,7 @@ import sys
 
 import pytest
 
-from tests.harness.checks import installed_artifact, ok
+from tests.harness.checks import installed_artifact, ok, venv_files
 from tests.harness.fakearch import fake_machine_pythonpath, fake_machine_venv
 from tests.harness.index import IndexServer
 from tests.harness.poetry import PoetryInstall, make_venv
@@ -53,11 +53,6 @@ def tamper(index, name):
     tag = filename.removesuffix(".whl").split("-", 2)[2]
     requires = ["jaxlib>=0.1.69"] if name == "jax" else []
     build_wheel(index.files, name, version, tag, requires=[*requires, "six"])
-
-
-def venv_files(project):
-    venv = project / ".venv"
-    return sorted(str(p.relative_to(venv)) for p in venv.rglob("*") if "__pycache__" not in p.parts)
 
 
 @pytest.mark.parametrize("re_resolve", ["false", "true"])

@@ -13,7 +13,7 @@ from poetry_plugin_multiarch.selection import select_for_environment
 from tests.harness.poetry import PoetryInstall
 from tests.harness.project import read_lock
 
-__all__ = ["installed_artifact", "ok", "selected_origin"]
+__all__ = ["installed_artifact", "ok", "selected_origin", "venv_files"]
 
 
 def ok(poetry: PoetryInstall, project: Path, home: Path, *args: str) -> str:
@@ -53,3 +53,9 @@ def selected_origin(project: Path, name: str, machine: str, platform: str = "lin
         source.type if source else None,
         source.url if source else None,
     )
+
+
+def venv_files(project: Path) -> list[str]:
+    """Every file of the project's venv (bytecode caches aside): to show nothing changed."""
+    venv = project / ".venv"
+    return sorted(str(p.relative_to(venv)) for p in venv.rglob("*") if "__pycache__" not in p.parts)

@@ -22,7 +22,7 @@ def test_unknown_key_is_named() -> None:
         "Unknown key 'environmnets' in [tool.poetry-plugin-multiarch] of pyproject.toml."
     )
     assert info.value.hint == (
-        "Known keys: none in this version. Remove the key or check the spelling."
+        "Known keys: 'environments', 'python', 'on-gap'. Remove the key or check the spelling."
     )
 
 

@@ -21,6 +21,8 @@ from poetry.installation.installer import Installer
 
 from poetry_plugin_multiarch.adapter.artifacts import LockedArtifactPool, prefetch_artifacts
 from poetry_plugin_multiarch.adapter.compat import poetry_features
+from poetry_plugin_multiarch.config import MultiarchConfig
+from poetry_plugin_multiarch.errors import NoTargetForMachineError
 from poetry_plugin_multiarch.lockmodel import LockedDependency, LockedPackage, MultiarchLock
 from poetry_plugin_multiarch.selection import ambiguous_alternatives_error, check_requirements_met
 from poetry_plugin_multiarch.urls import redact_url
@@ -54,6 +56,8 @@ class _StrictConfig:
 class MultiarchInstaller(Installer):
     """An :class:`Installer` that takes what to install from the lock only."""
 
+    _multiarch_config: MultiarchConfig
+
     def _do_install(self) -> int:
         config = self._config
         if self._io.is_verbose() and config.get(_RE_RESOLVE, poetry_features().re_resolve_default):
@@ -68,12 +72,38 @@ class MultiarchInstaller(Installer):
             self._config = config
 
     def _execute(self, operations: list[Operation]) -> int:
+        # Only installs get here (`poetry lock` returns before), before any change.
+        _check_declared_target(self._multiarch_config, self._env.marker_env)
         # `add` in a project without a lock yet: the new solve is all there is
         lock_data = self._locker.lock_data if self._locker.is_locked() else {}
         _check_selection(operations, self._env.marker_env, lock_data)
         if self._executor.enabled and not self.is_dry_run():
             prefetch_artifacts(self._executor, operations, self._io)
         return super()._execute(operations)
+
+
+def _check_declared_target(config: MultiarchConfig, marker_env: dict[str, Any]) -> None:
+    """With targets declared, refuse an interpreter that is none of them.
+
+    :raises NoTargetForMachineError: naming its platform values and the targets.
+    """
+    if not config.targets:
+        return
+    python = marker_env.get("python_version")
+    if any(t.matches(marker_env) for t in config.targets) and python in config.pythons:
+        return
+    values = ", ".join(
+        f'{key} == "{marker_env.get(key)}"'
+        for key in ("sys_platform", "platform_machine", "python_version")
+    )
+    declared = ", ".join(t.name for t in config.targets)
+    raise NoTargetForMachineError(
+        f"This machine ({values}) is none of the target environments of"
+        f" [tool.poetry-plugin-multiarch]: {declared}; Python {', '.join(config.pythons)}."
+        " Nothing was installed.",
+        "Install on one of those targets, or add this machine to `environments` (and its"
+        " Python to `python`) and run `poetry lock`.",
+    )
 
 
 def _check_selection(
@@ -128,10 +158,11 @@ def _requirements(package: Package) -> tuple[LockedDependency, ...]:
     return tuple(found)
 
 
-def make_strict(installer: Installer, io: IO) -> None:
+def make_strict(installer: Installer, io: IO, config: MultiarchConfig | None = None) -> None:
     """Turn a Poetry-built installer into a :class:`MultiarchInstaller`. Idempotent."""
     if isinstance(installer, MultiarchInstaller):
         return
     installer.__class__ = MultiarchInstaller
+    installer._multiarch_config = config or MultiarchConfig()  # type: ignore[attr-defined]
     chooser = installer.executor._chooser
     chooser._pool = LockedArtifactPool(chooser._pool, io)

@@ -1,4 +1,5 @@
-"""Poetry's locker, writing each index artifact's URL into ``poetry.lock``.
+"""Poetry's locker, writing each index artifact's URL into ``poetry.lock``, and the
+gate that keeps a lock from leaving a declared target without an installable artifact.
 
 Stock Poetry records only ``{file, hash}`` per artifact and asks the index again at
 install time. With the URL (and size, when the index gives one) in the lock, install
@@ -10,16 +11,25 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from cleo.formatters.formatter import Formatter
 from poetry.packages.locker import Locker
 
+from poetry_plugin_multiarch.config import MultiarchConfig
+from poetry_plugin_multiarch.coverage import check_coverage
+from poetry_plugin_multiarch.lockmodel import MultiarchLock
+from poetry_plugin_multiarch.report import coverage_error
 from poetry_plugin_multiarch.urls import redact_url
+
+escape = Formatter.escape
 
 if TYPE_CHECKING:
     from pathlib import Path
 
+    from cleo.io.io import IO
     from poetry.core.packages.package import Package
     from poetry.packages.transitive_package_info import TransitivePackageInfo
     from poetry.repositories import RepositoryPool
+    from tomlkit import TOMLDocument
 
 __all__ = ["MultiarchLocker"]
 
@@ -30,9 +40,49 @@ _INDEX_SOURCE_TYPES = (None, "legacy")
 class MultiarchLocker(Locker):
     """A :class:`Locker` that knows the pool, so it can name artifact URLs."""
 
-    def __init__(self, lock: Path, pyproject_data: dict[str, Any], pool: RepositoryPool) -> None:
+    def __init__(
+        self,
+        lock: Path,
+        pyproject_data: dict[str, Any],
+        pool: RepositoryPool,
+        *,
+        config: MultiarchConfig | None = None,
+        direct: frozenset[str] = frozenset(),
+        io: IO | None = None,
+    ) -> None:
         super().__init__(lock, pyproject_data)
         self._pool = pool
+        self._config = config or MultiarchConfig()
+        self._direct = direct
+        self._io = io
+
+    def _compute_lock_data(self, root: Package, packages: Any) -> TOMLDocument:
+        lock: TOMLDocument = super()._compute_lock_data(root, packages)
+        if self._config.targets:
+            # what the coverage below was checked against, for `check` and install
+            lock["metadata"]["poetry-plugin-multiarch"] = {  # type: ignore[index]
+                "environments": [target.name for target in self._config.targets],
+                "python": list(self._config.pythons),
+            }
+        return lock
+
+    def _write_lock_data(self, data: TOMLDocument) -> None:
+        """The lock gate: with targets declared, a lock that leaves one without an
+        installable artifact is not written (``on-gap = "warn"``: written, with a warning)."""
+        if self._config.targets:
+            report = check_coverage(
+                MultiarchLock.from_lock_data(data.unwrap()),
+                self._config.target_environments,
+                self._direct,
+            )
+            if not report.ok:
+                if self._config.on_gap == "fail":
+                    raise coverage_error(report)
+                if self._io is not None:
+                    error = coverage_error(report, written=True)
+                    self._io.write_error_line(f"<warning>Warning: {escape(error.message)}</>")
+                    self._io.write_error_line(f"<comment>{escape(error.hint)}</>")
+        super()._write_lock_data(data)
 
     def _dump_package(
         self, package: Package, transitive_info: TransitivePackageInfo

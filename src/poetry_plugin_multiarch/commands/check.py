@@ -1,0 +1,71 @@
+"""``poetry multiarch check``: the lock gate's analysis on the existing lock."""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+from cleo.formatters.formatter import Formatter
+from cleo.helpers import option
+from cleo.io.inputs.option import Option
+from poetry.console.commands.command import Command
+
+from poetry_plugin_multiarch.adapter.lockfile import read_lock
+from poetry_plugin_multiarch.adapter.project import direct_dependencies, load_config
+from poetry_plugin_multiarch.coverage import check_coverage
+from poetry_plugin_multiarch.errors import ConfigError, MultiarchError
+from poetry_plugin_multiarch.report import coverage_error, render_json, render_report
+
+__all__ = ["EXIT_BAD_INPUT", "MultiarchCheckCommand"]
+
+#: exit code for a bad configuration or lock (1 means gaps)
+EXIT_BAD_INPUT = 2
+
+
+class MultiarchCheckCommand(Command):
+    name = "multiarch check"
+    description = "Check that poetry.lock installs on every declared target environment."
+    options: ClassVar[list[Option]] = [
+        option("format", "f", "Output format: text or json.", flag=False, default="text"),
+    ]
+
+    def handle(self) -> int:
+        fmt = self.option("format")
+        try:
+            if fmt not in ("text", "json"):
+                raise ConfigError(f"Unknown format {fmt!r}.", "Use --format text or json.")
+            config = load_config(self.poetry)
+            if not config.targets:
+                raise ConfigError(
+                    "No target environments declared.",
+                    'Add environments = ["linux-x86_64", "linux-aarch64"] (for example) to'
+                    " [tool.poetry-plugin-multiarch] in pyproject.toml.",
+                )
+            lock = read_lock(self.poetry)
+        except MultiarchError as error:
+            self.line_error(f"<error>{Formatter.escape(error.message)}</>")
+            if error.hint:
+                self.line_error(f"<comment>{Formatter.escape(error.hint)}</>")
+            return EXIT_BAD_INPUT
+        report = check_coverage(lock, config.target_environments, direct_dependencies(self.poetry))
+        if fmt == "json":
+            self.line(render_json(report))
+            return 0 if report.ok else 1
+        for line in render_report(report):
+            self.line(Formatter.escape(line))
+        recorded = self.poetry.locker.lock_data.get("metadata", {}).get("poetry-plugin-multiarch")
+        declared = {
+            "environments": [t.name for t in config.targets],
+            "python": list(config.pythons),
+        }
+        if recorded != declared:
+            self.line(
+                "<warning>The declared targets changed since poetry.lock was written;"
+                " run `poetry lock` to check them at lock time too.</>"
+            )
+        if not report.ok:
+            error = coverage_error(report, written=True)
+            self.line("")
+            self.line(Formatter.escape("\n".join(error.message.splitlines()[1:-1])))
+            self.line(f"<comment>{Formatter.escape(error.hint)}</>")
+            return 1
+        return 0

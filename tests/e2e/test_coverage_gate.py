@@ -1,0 +1,220 @@
+"""Declared target environments are checked at lock time (`poetry lock` fails on a
+gap and keeps the old lock), by `poetry multiarch check`, and at install."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from tests.harness.checks import ok, venv_files
+from tests.harness.fakearch import fake_machine_pythonpath, fake_machine_venv
+from tests.harness.poetry import PoetryInstall, make_venv
+from tests.harness.project import alternatives, write_project
+from tests.harness.scenarios import publish_seed
+from tests.harness.wheels import build_wheel
+
+pytestmark = pytest.mark.e2e
+
+
+def targets(*names: str, python: tuple[str, ...] = ("3.11",), on_gap: str | None = None) -> str:
+    text = "\n[tool.poetry-plugin-multiarch]\nenvironments = ["
+    text += ", ".join(f'"{n}"' for n in names) + "]\n"
+    text += "python = [" + ", ".join(f'"{p}"' for p in python) + "]\n"
+    if on_gap:
+        text += f'on-gap = "{on_gap}"\n'
+    return text
+
+
+def set_targets(project, text: str) -> None:
+    pyproject = project / "pyproject.toml"
+    body = pyproject.read_text().split("\n[tool.poetry-plugin-multiarch]")[0]
+    pyproject.write_text(body + text)
+
+
+def check(poetry, project, home, *args):
+    return poetry.run("multiarch", "check", *args, cwd=project, home=home)
+
+
+def test_gap_fails_the_lock_and_keeps_the_old_one(
+    poetry: PoetryInstall, index, home, tmp_path
+) -> None:
+    """(a) jaxlib 0.1.71 has x86_64 and macOS x86_64 wheels only."""
+    seed = publish_seed(index, tmp_path)
+    project = write_project(
+        tmp_path / "project", 'jaxlib = "0.1.71"', {"main": seed.index_url},
+        extra=targets("linux-x86_64"),
+    )  # fmt: skip
+    ok(poetry, project, home, "lock")
+    old = (project / "poetry.lock").read_bytes()
+    set_targets(project, targets("linux-x86_64", "linux-aarch64"))
+
+    result = poetry.run("lock", cwd=project, home=home)
+
+    assert result.returncode == 1
+    assert (
+        "The lock does not install on every target environment of"
+        " [tool.poetry-plugin-multiarch]:\n"
+        f"  jaxlib 0.1.71 (source main ({seed.index_url[:-1]})): no wheel or sdist for"
+        " linux-aarch64, Python 3.11; it only has wheels for: macosx_10_9_x86_64,"
+        " manylinux2014_x86_64\n"
+        "poetry.lock was not written.\n"
+    ) in result.stderr
+    assert (
+        "jaxlib on linux-aarch64: add an alternative with markers = \"sys_platform == 'linux'"
+        " and platform_machine == 'aarch64'\""
+    ) in result.stderr
+    assert "Traceback" not in result.stderr
+    assert (project / "poetry.lock").read_bytes() == old
+
+    text = check(poetry, project, home)
+    assert text.returncode == 1
+    assert "jaxlib 0.1.71  ok                 GAP" in text.stdout
+    assert "linux-aarch64 (Python 3.11): 1 packages, 1 gap" in text.stdout
+    assert "The declared targets changed since poetry.lock was written" in text.stdout
+    report = json.loads(check(poetry, project, home, "--format", "json").stdout)
+    assert report["ok"] is False
+    assert [(f["kind"], f["package"], f["target"]) for f in report["findings"]] == [
+        ("gap", "jaxlib", "linux-aarch64")
+    ]
+
+
+@pytest.mark.parametrize(
+    ("python", "gap"), [(("3.11", "3.12"), True), (("3.11",), False)], ids=["3.11+3.12", "3.11"]
+)
+def test_cp311_only_aarch64_wheel_covers_only_python_311(
+    poetry: PoetryInstall, index, home, tmp_path, python, gap
+) -> None:
+    """(b) the seed with an aarch64 URL wheel built for CPython 3.11 only."""
+    seed = publish_seed(index, tmp_path)
+    cp311 = index.host(
+        build_wheel(tmp_path / "hosted", "jaxlib", "0.1.71", "cp311-cp311-manylinux2014_aarch64")
+    )
+    deps = alternatives(
+        "jaxlib",
+        {"url": index.file_url(cp311.name), "markers": "platform_machine == 'aarch64'"},
+        {"version": "0.1.71", "markers": "platform_machine == 'x86_64'"},
+    )
+    project = write_project(
+        tmp_path / "project", deps, {"main": seed.index_url},
+        extra=targets("linux-x86_64", "linux-aarch64", python=python),
+    )  # fmt: skip
+
+    result = poetry.run("lock", cwd=project, home=home)
+    checked = check(poetry, project, home, "--format", "json")
+
+    if gap:
+        assert result.returncode == 1
+        assert "no wheel or sdist for linux-aarch64, Python 3.12" in result.stderr
+        assert "it only has wheels for: manylinux2014_aarch64" in result.stderr
+        assert "linux-x86_64, Python" not in result.stderr
+        assert not (project / "poetry.lock").exists()
+        assert checked.returncode == 2  # no lock to check
+    else:
+        assert result.returncode == 0, result.stderr
+        lock_text = (project / "poetry.lock").read_text()
+        assert '[metadata.poetry-plugin-multiarch]\nenvironments = ["linux-x86_64",' in lock_text
+        assert checked.returncode == 0, checked.stdout + checked.stderr
+        assert json.loads(checked.stdout)["ok"] is True
+
+
+def test_adding_macos_arm64_without_an_arm64_wheel_fails(
+    poetry: PoetryInstall, index, home, tmp_path
+) -> None:
+    """(c) jax needs jaxlib everywhere; the index release has no arm64 wheel."""
+    seed = publish_seed(index, tmp_path)
+    deps = 'jax = "0.2.20"\n' + alternatives(
+        "jaxlib",
+        {"url": seed.aarch64_url, "markers": "platform_machine == 'aarch64'"},
+        {"version": "0.1.71", "markers": "platform_machine == 'x86_64'"},
+    )
+    project = write_project(
+        tmp_path / "project", deps, {"main": seed.index_url},
+        extra=targets("linux-x86_64", "linux-aarch64"),
+    )  # fmt: skip
+    ok(poetry, project, home, "lock")
+    assert check(poetry, project, home).returncode == 0
+    set_targets(project, targets("linux-x86_64", "linux-aarch64", "macos-arm64"))
+
+    result = poetry.run("lock", cwd=project, home=home)
+
+    assert result.returncode == 1
+    assert "no wheel or sdist for macos-arm64, Python 3.11" in result.stderr
+    checked = check(poetry, project, home)
+    assert checked.returncode == 1
+    assert "macos-arm64 (Python 3.11): 2 packages, 1 gap" in checked.stdout
+
+
+def test_on_gap_warn_writes_the_lock_with_a_warning(
+    poetry: PoetryInstall, index, home, tmp_path
+) -> None:
+    seed = publish_seed(index, tmp_path)
+    project = write_project(
+        tmp_path / "project", 'jaxlib = "0.1.71"', {"main": seed.index_url},
+        extra=targets("linux-aarch64", on_gap="warn"),
+    )  # fmt: skip
+    result = poetry.run("lock", cwd=project, home=home)
+    assert result.returncode == 0, result.stderr
+    assert "Warning: The lock does not install on every target environment" in result.stderr
+    assert "poetry.lock was written anyway." in result.stderr
+    assert (project / "poetry.lock").exists()
+
+
+def test_install_on_a_machine_outside_the_targets_changes_nothing(
+    poetry: PoetryInstall, index, home, tmp_path
+) -> None:
+    seed = publish_seed(index, tmp_path)
+    deps = 'jax = "0.2.20"\n' + alternatives(
+        "jaxlib",
+        {"url": seed.aarch64_url, "markers": "platform_machine == 'aarch64'"},
+        {"version": "0.1.71", "markers": "platform_machine != 'aarch64'"},
+    )
+    project = write_project(
+        tmp_path / "project", deps, {"main": seed.index_url},
+        extra=targets("linux-x86_64", "linux-aarch64"),
+    )  # fmt: skip
+    ok(poetry, project, home, "lock")
+    (project / ".venv").rename(tmp_path / "old-venv")
+    fake_machine_venv(make_venv(project / ".venv"), "ppc64le")
+    env = {"PYTHONPATH": fake_machine_pythonpath(tmp_path / "fake", "ppc64le")}
+    before = venv_files(project)
+    index.clear_log()
+
+    result = poetry.run("install", cwd=project, home=home, env=env)
+
+    assert result.returncode == 1
+    assert (
+        'This machine (sys_platform == "linux", platform_machine == "ppc64le", python_version =='
+    ) in result.stderr
+    assert (
+        "is none of the target environments of [tool.poetry-plugin-multiarch]:"
+        " linux-x86_64, linux-aarch64; Python 3.11. Nothing was installed."
+    ) in result.stderr
+    assert venv_files(project) == before
+    assert index.paths() == []
+
+
+@pytest.mark.parametrize(
+    ("table", "message"),
+    [
+        ('environments = ["linux-risc"]', "environments: unknown environment 'linux-risc'"),
+        ("environments = []", "environments: must be a non-empty list"),
+        ('environments = ["linux-x86_64"]\npython = ["3.9"]',
+         "python: '3.9' is not a CPython minor the project allows"),
+        ('environments = ["linux-x86_64"]\non-gap = "ignore"', "on-gap: 'ignore' is not allowed"),
+    ],
+)  # fmt: skip
+def test_bad_configuration_is_named_and_check_exits_2(
+    poetry: PoetryInstall, index, home, tmp_path, table, message
+) -> None:
+    seed = publish_seed(index, tmp_path)
+    project = write_project(
+        tmp_path / "project", 'jax = "0.2.20"', {"main": seed.index_url},
+        extra=f"\n[tool.poetry-plugin-multiarch]\n{table}\n",
+    )  # fmt: skip
+    locked = poetry.run("lock", cwd=project, home=home)
+    assert locked.returncode == 1
+    assert f"[tool.poetry-plugin-multiarch] {message}" in locked.stderr
+    checked = check(poetry, project, home)
+    assert checked.returncode == 2
+    assert message in checked.stderr
