@@ -144,9 +144,15 @@ def _parse_custom(item: Mapping[str, Any]) -> Target:
         )
     name, markers, tags = item["name"], item["markers"], item["platform-tags"]
     if not isinstance(name, str) or not name or name in KNOWN_TARGETS:
-        raise _bad("environments", f"custom name {name!r} is empty or a preset's", example)
+        raise _bad(
+            "environments",
+            f"custom name {name!r} is empty or a preset's",
+            f"For example: {example}",
+        )
     if not isinstance(markers, Mapping) or not markers:
-        raise _bad("environments", f"{name}: markers must be a non-empty table", example)
+        raise _bad(
+            "environments", f"{name}: markers must be a non-empty table", f"For example: {example}"
+        )
     if bad := sorted(k for k in markers if k not in CUSTOM_MARKER_KEYS):
         raise _bad(
             "environments",
@@ -154,7 +160,11 @@ def _parse_custom(item: Mapping[str, Any]) -> Target:
             f"Marker keys: {', '.join(CUSTOM_MARKER_KEYS)}.",
         )
     if not isinstance(tags, list) or not tags or not all(isinstance(t, str) for t in tags):
-        raise _bad("environments", f"{name}: platform-tags must be a non-empty list", example)
+        raise _bad(
+            "environments",
+            f"{name}: platform-tags must be a non-empty list",
+            f"For example: {example}",
+        )
     return Target(
         name=name,
         platform=MappingProxyType({str(k): str(v) for k, v in markers.items()}),

@@ -44,7 +44,7 @@ def seed_lock_data(index_markers: str = 'platform_machine == "x86_64"') -> dict:
                 "version": "8.0.0",
                 "groups": ["dev"],
                 "markers": {"dev": 'sys_platform == "linux"'},
-                "files": [],
+                "files": [{"file": "pytest-8.0.0-py3-none-any.whl", "hash": "sha256:dd"}],
             },
         ],
         "metadata": {"lock-version": "2.1", "python-versions": ">=3.10", "content-hash": "x"},

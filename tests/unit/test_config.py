@@ -34,3 +34,55 @@ def test_every_unknown_key_is_named_at_once() -> None:
 def test_table_must_be_a_table() -> None:
     with pytest.raises(ConfigError, match=r"must be a table, not list"):
         parse_config({"tool": {"poetry-plugin-multiarch": ["linux-x86_64"]}})
+
+
+def table(**keys):
+    return {"tool": {"poetry-plugin-multiarch": keys}}
+
+
+JETSON = {
+    "name": "jetson",
+    "markers": {"sys_platform": "linux", "platform_machine": "aarch64"},
+    "platform-tags": ["manylinux_2_31_aarch64"],
+}
+
+
+def test_custom_environment() -> None:
+    config = parse_config(table(environments=["linux-x86_64", JETSON]), ["3.11"])
+    assert [t.name for t in config.targets] == ["linux-x86_64", "jetson"]
+    assert config.targets[1].platform_tags == ("manylinux_2_31_aarch64",)
+    assert config.pythons == ("3.11",)
+    assert config.on_gap == "fail"
+
+
+@pytest.mark.parametrize(
+    ("keys", "message", "hint"),
+    [
+        ({"environments": ["linux-risc"]}, "environments: unknown environment 'linux-risc'",
+         "Presets: linux-x86_64, linux-aarch64, linux-x86_64-musl, linux-aarch64-musl,"
+         " macos-x86_64, macos-arm64, windows-amd64."),
+        ({"environments": []}, "environments: must be a non-empty list", "List presets"),
+        ({"environments": "linux-x86_64"}, "environments: must be a non-empty list", "List"),
+        ({"environments": ["linux-x86_64", "linux-x86_64"]},
+         "environments: linux-x86_64 listed twice", "List each once."),
+        ({"environments": [{**JETSON, "markers": {"cpu": "x"}}]},
+         "environments: jetson: unknown marker key cpu", "Marker keys: sys_platform,"),
+        ({"environments": [{"name": "jetson"}]},
+         "environments: a custom environment needs exactly name, markers, platform-tags",
+         "For example:"),
+        ({"environments": [{**JETSON, "platform-tags": []}]},
+         "environments: jetson: platform-tags must be a non-empty list", "For example:"),
+        ({"environments": ["linux-x86_64"], "python": ["3.9"]},
+         "python: '3.9' is not a CPython minor the project allows", "Allowed: 3.11, 3.12."),
+        ({"environments": ["linux-x86_64"], "python": []}, "python: must be a non-empty list",
+         "Allowed: 3.11, 3.12."),
+        ({"python": ["3.11"]}, "python: needs 'environments'", "Declare environments"),
+        ({"environments": ["linux-x86_64"], "on-gap": "ignore"},
+         "on-gap: 'ignore' is not allowed", "Use 'fail' or 'warn'."),
+    ],
+)  # fmt: skip
+def test_every_config_error_names_key_and_allowed_values(keys, message, hint) -> None:
+    with pytest.raises(ConfigError) as info:
+        parse_config(table(**keys), ["3.11", "3.12"])
+    assert info.value.message == f"[tool.poetry-plugin-multiarch] {message}."
+    assert info.value.hint.startswith(hint)

@@ -1,0 +1,123 @@
+from __future__ import annotations
+
+import pytest
+
+from poetry_plugin_multiarch.config import parse_config
+from poetry_plugin_multiarch.coverage import FindingKind, check_coverage
+from poetry_plugin_multiarch.lockmodel import MultiarchLock
+from poetry_plugin_multiarch.report import coverage_error, render_json, render_report
+from poetry_plugin_multiarch.targets import KNOWN_TARGETS, TargetEnvironment
+from tests.unit.lockdata import INDEX, seed_lock_data
+
+
+def envs(*names: str, pythons=("3.11",)) -> list[TargetEnvironment]:
+    return [TargetEnvironment(target=KNOWN_TARGETS[n], python=p) for n in names for p in pythons]
+
+
+def lock_with_wheels(*wheels: str, markers: str | None = None) -> MultiarchLock:
+    entry = {
+        "name": "jaxlib",
+        "version": "0.1.71",
+        "groups": ["main"],
+        "files": [{"file": w, "hash": "sha256:00"} for w in wheels],
+        "source": {"type": "legacy", "url": INDEX, "reference": "main"},
+    }
+    if markers:
+        entry["markers"] = markers
+    return MultiarchLock.from_lock_data({"package": [entry]})
+
+
+@pytest.mark.parametrize(
+    ("wheel", "target", "python", "covered"),
+    [
+        ("jaxlib-0.1.71-cp311-cp311-manylinux_2_28_aarch64.whl", "linux-aarch64", "3.11", True),
+        ("jaxlib-0.1.71-cp311-cp311-manylinux_2_31_aarch64.whl", "linux-aarch64", "3.11", False),
+        ("jaxlib-0.1.71-cp311-cp311-manylinux2010_x86_64.whl", "linux-x86_64", "3.11", True),
+        ("jaxlib-0.1.71-cp311-cp311-macosx_11_0_arm64.whl", "macos-arm64", "3.11", True),
+        ("jaxlib-0.1.71-cp311-cp311-macosx_11_0_arm64.whl", "macos-x86_64", "3.11", False),
+        ("jaxlib-0.1.71-cp38-abi3-manylinux2014_aarch64.whl", "linux-aarch64", "3.13", True),
+        ("jaxlib-0.1.71-cp311-cp311-manylinux2014_aarch64.whl", "linux-aarch64", "3.12", False),
+        ("jaxlib-0.1.71-py3-none-any.whl", "windows-amd64", "3.10", True),
+        ("jaxlib-0.1.71-cp312-cp312-win_amd64.whl", "windows-amd64", "3.12", True),
+        ("jaxlib-0.1.71-cp312-cp312-musllinux_1_2_x86_64.whl", "linux-x86_64-musl", "3.12", True),
+        ("jaxlib-0.1.71-cp312-cp312-musllinux_1_2_x86_64.whl", "linux-x86_64", "3.12", False),
+    ],
+)
+def test_a_wheel_covers_a_target_when_a_tag_matches(wheel, target, python, covered) -> None:
+    report = check_coverage(lock_with_wheels(wheel), envs(target, pythons=(python,)))
+    assert report.ok is covered
+    if not covered:
+        (finding,) = report.findings
+        assert (finding.kind, finding.target, finding.python) == (FindingKind.GAP, target, python)
+
+
+def test_sdist_counts_but_is_reported_as_building_from_source() -> None:
+    report = check_coverage(
+        lock_with_wheels(
+            "jaxlib-0.1.71-cp311-cp311-manylinux2014_x86_64.whl", "jaxlib-0.1.71.tar.gz"
+        ),
+        envs("linux-aarch64"),
+    )
+    assert report.ok
+    assert [f.kind for f in report.findings] == [FindingKind.FROM_SOURCE]
+
+
+def test_every_gap_is_collected_with_the_platforms_there_are() -> None:
+    report = check_coverage(
+        lock_with_wheels("jaxlib-0.1.71-py3-none-manylinux2014_x86_64.whl"),
+        envs("linux-aarch64", "macos-arm64", pythons=("3.11", "3.12")),
+    )
+    assert [(f.target, f.python) for f in report.errors] == [
+        ("linux-aarch64", "3.11"), ("linux-aarch64", "3.12"),
+        ("macos-arm64", "3.11"), ("macos-arm64", "3.12"),
+    ]  # fmt: skip
+    assert report.errors[0].message() == (
+        f"jaxlib 0.1.71 (source main ({INDEX})): no wheel or sdist for linux-aarch64,"
+        " Python 3.11; it only has wheels for: manylinux2014_x86_64"
+    )
+
+
+def test_seed_alternatives_cover_their_machines_and_overlap_is_an_error() -> None:
+    lock = MultiarchLock.from_lock_data(seed_lock_data())
+    assert check_coverage(lock, envs("linux-x86_64", "linux-aarch64")).ok
+    overlapping = MultiarchLock.from_lock_data(seed_lock_data('sys_platform == "linux"'))
+    (finding,) = check_coverage(overlapping, envs("linux-aarch64")).errors
+    assert finding.kind is FindingKind.OVERLAP
+
+
+def test_direct_dependency_selected_nowhere_on_a_target_is_reported() -> None:
+    lock = MultiarchLock.from_lock_data(seed_lock_data())
+    report = check_coverage(lock, envs("linux-x86_64", "macos-arm64"), direct={"jaxlib"})
+    assert report.ok
+    assert [(f.kind, f.target) for f in report.findings] == [
+        (FindingKind.UNSELECTED, "macos-arm64")
+    ]
+
+
+def test_report_matrix_summary_json_and_error() -> None:
+    report = check_coverage(
+        lock_with_wheels("jaxlib-0.1.71-py3-none-manylinux2014_x86_64.whl"),
+        envs("linux-x86_64", "linux-aarch64"),
+    )
+    assert render_report(report) == [
+        "package        linux-x86_64 3.11  linux-aarch64 3.11",
+        "jaxlib 0.1.71  ok                 GAP",
+        "",
+        "linux-x86_64 (Python 3.11): 1 packages, covered",
+        "linux-aarch64 (Python 3.11): 1 packages, 1 gap",
+    ]
+    assert '"kind": "gap"' in render_json(report)
+    error = coverage_error(report)
+    assert error.message.endswith("poetry.lock was not written.")
+    assert "drop linux-aarch64 / Python 3.11" in error.hint
+
+
+def test_config_builds_target_environments_for_every_python() -> None:
+    config = parse_config(
+        {"tool": {"poetry-plugin-multiarch": {"environments": ["linux-x86_64", "macos-arm64"]}}},
+        ["3.11", "3.12"],
+    )
+    assert [e.label for e in config.target_environments] == [
+        "linux-x86_64 (Python 3.11)", "linux-x86_64 (Python 3.12)",
+        "macos-arm64 (Python 3.11)", "macos-arm64 (Python 3.12)",
+    ]  # fmt: skip
