@@ -181,10 +181,16 @@ class MultiarchLock:
     """All entries of a lock, in lock order."""
 
     packages: tuple[LockedPackage, ...]
+    #: ``[metadata.poetry-plugin-multiarch]``: what the lock was checked against
+    plugin_metadata: Mapping[str, Any] | None = None
 
     @classmethod
     def from_lock_data(cls, data: Mapping[str, Any]) -> MultiarchLock:
-        return cls(packages=tuple(LockedPackage.from_lock_data(p) for p in data.get("package", ())))
+        recorded = data.get("metadata", {}).get("poetry-plugin-multiarch")
+        return cls(
+            packages=tuple(LockedPackage.from_lock_data(p) for p in data.get("package", ())),
+            plugin_metadata=MappingProxyType(dict(recorded)) if recorded else None,
+        )
 
     def alternatives(self) -> Mapping[NormalizedName, tuple[LockedPackage, ...]]:
         """Packages locked more than once (marker-split), by name."""

@@ -1,4 +1,9 @@
-"""Registration with Poetry: wiring only, the work lives in ``adapter`` and the core."""
+"""Registration with Poetry: wiring only, the work lives in ``adapter`` and the core.
+
+Poetry loads plugins before every command, ``--version`` and ``list`` included, so
+this module imports nothing heavy: the resolver and installer hooks are imported in
+the listeners, for the commands that use them.
+"""
 
 from __future__ import annotations
 
@@ -10,10 +15,7 @@ from cleo.formatters.formatter import Formatter
 from poetry.plugins.application_plugin import ApplicationPlugin
 from poetry.plugins.plugin import Plugin
 
-from poetry_plugin_multiarch.adapter.installer import make_strict
-from poetry_plugin_multiarch.adapter.locker import MultiarchLocker
 from poetry_plugin_multiarch.adapter.project import direct_dependencies, load_config
-from poetry_plugin_multiarch.adapter.provider import install_provider
 from poetry_plugin_multiarch.commands.check import EXIT_BAD_INPUT, MultiarchCheckCommand
 from poetry_plugin_multiarch.commands.multiarch import (
     MultiarchCommand,
@@ -45,7 +47,6 @@ class MultiarchApplicationPlugin(ApplicationPlugin):
         return [MultiarchCommand, MultiarchShowCommand, MultiarchCheckCommand]
 
     def activate(self, application: Application) -> None:
-        install_provider()
         super().activate(application)
         dispatcher = application.event_dispatcher
         if dispatcher is not None:
@@ -59,6 +60,8 @@ class MultiarchPlugin(Plugin):
     checks ``[tool.poetry-plugin-multiarch]`` and installs the URL-recording locker."""
 
     def activate(self, poetry: Poetry, io: IO) -> None:
+        from poetry_plugin_multiarch.adapter.locker import MultiarchLocker
+
         config = load_config(poetry)
         locker = poetry.locker
         if not isinstance(locker, MultiarchLocker):
@@ -74,19 +77,27 @@ class MultiarchPlugin(Plugin):
             )
 
 
+#: Commands that never solve nor install: they need neither hook.
+_ANALYSIS_ONLY = (MultiarchCommand, MultiarchShowCommand, MultiarchCheckCommand)
+
+
 def install_strictly_from_lock(
     event: ConsoleCommandEvent, event_name: str, dispatcher: EventDispatcher
 ) -> None:
-    """Make the installer of install/sync/add/update/remove install from the lock only."""
-    from poetry.console.commands.installer_command import InstallerCommand
-    from poetry.console.commands.self.self_command import SelfCommand
-
+    """Before a command runs: every solve keeps all alternatives, and the installer
+    of install/sync/add/update/remove installs from the lock only (``self`` excepted)."""
     command = event.command
-    if not isinstance(command, InstallerCommand) or isinstance(command, SelfCommand):
+    if isinstance(command, _ANALYSIS_ONLY):
         return
-    installer = command._installer
-    if installer is not None:
-        make_strict(installer, event.io, load_config(command.poetry))
+    from poetry_plugin_multiarch.adapter.provider import install_provider
+
+    install_provider()
+    installer = getattr(command, "_installer", None)
+    if installer is None or (command.name or "").startswith("self "):
+        return
+    from poetry_plugin_multiarch.adapter.installer import make_strict
+
+    make_strict(installer, event.io, load_config(command.poetry))
 
 
 def show_multiarch_error(

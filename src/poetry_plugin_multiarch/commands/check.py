@@ -52,12 +52,12 @@ class MultiarchCheckCommand(Command):
             return 0 if report.ok else 1
         for line in render_report(report):
             self.line(Formatter.escape(line))
-        recorded = self.poetry.locker.lock_data.get("metadata", {}).get("poetry-plugin-multiarch")
+        recorded = lock.plugin_metadata
         declared = {
             "environments": [t.name for t in config.targets],
             "python": list(config.pythons),
         }
-        if recorded != declared:
+        if recorded is None or dict(recorded) != declared:
             self.line(
                 "<warning>The declared targets changed since poetry.lock was written;"
                 " run `poetry lock` to check them at lock time too.</>"
