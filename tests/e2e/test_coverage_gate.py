@@ -218,3 +218,50 @@ def test_bad_configuration_is_named_and_check_exits_2(
     checked = check(poetry, project, home)
     assert checked.returncode == 2
     assert message in checked.stderr
+
+
+def test_add_with_a_gap_fails_and_keeps_lock_and_pyproject(
+    poetry: PoetryInstall, index, home, tmp_path
+) -> None:
+    seed = publish_seed(index, tmp_path)
+    project = write_project(
+        tmp_path / "project", 'jax = "0.2.20"', {"main": seed.index_url},
+        extra=targets("linux-x86_64", "linux-aarch64"),
+    )  # fmt: skip
+    index.publish(
+        build_wheel(tmp_path / "dist", "jaxlib", "0.1.71", "py3-none-manylinux2014_aarch64")
+    )
+    ok(poetry, project, home, "lock")
+    lock, pyproject = (
+        (project / "poetry.lock").read_bytes(),
+        (project / "pyproject.toml").read_bytes(),
+    )
+    index.publish(build_wheel(tmp_path / "dist", "onlyx86", "1.0", "py3-none-manylinux2014_x86_64"))
+
+    result = poetry.run("add", "onlyx86==1.0", cwd=project, home=home)
+
+    assert result.returncode == 1
+    assert "onlyx86 1.0 (source main" in result.stderr
+    assert "no wheel or sdist for linux-aarch64, Python 3.11" in result.stderr
+    assert (project / "poetry.lock").read_bytes() == lock
+    assert (project / "pyproject.toml").read_bytes() == pyproject
+
+
+def test_install_says_when_targets_changed_since_locking(
+    poetry: PoetryInstall, index, home, tmp_path
+) -> None:
+    seed = publish_seed(index, tmp_path)
+    index.publish(
+        build_wheel(tmp_path / "dist", "jaxlib", "0.1.71", "py3-none-manylinux2014_aarch64")
+    )
+    project = write_project(
+        tmp_path / "project", 'jax = "0.2.20"', {"main": seed.index_url},
+        extra=targets("linux-x86_64", "linux-aarch64"),
+    )  # fmt: skip
+    ok(poetry, project, home, "lock")
+    set_targets(project, targets("linux-x86_64"))
+
+    result = poetry.run("install", cwd=project, home=home)
+
+    assert result.returncode == 0, result.stderr
+    assert "the target environments in pyproject.toml changed since poetry.lock" in result.stderr

@@ -76,6 +76,7 @@ class MultiarchInstaller(Installer):
         _check_declared_target(self._multiarch_config, self._env.marker_env)
         # `add` in a project without a lock yet: the new solve is all there is
         lock_data = self._locker.lock_data if self._locker.is_locked() else {}
+        _warn_if_targets_changed(self._multiarch_config, lock_data, self._io)
         _check_selection(operations, self._env.marker_env, lock_data)
         if self._executor.enabled and not self.is_dry_run():
             prefetch_artifacts(self._executor, operations, self._io)
@@ -104,6 +105,19 @@ def _check_declared_target(config: MultiarchConfig, marker_env: dict[str, Any]) 
         "Install on one of those targets, or add this machine to `environments` (and its"
         " Python to `python`) and run `poetry lock`.",
     )
+
+
+def _warn_if_targets_changed(config: MultiarchConfig, lock_data: dict[str, Any], io: IO) -> None:
+    """The lock records the targets it was checked against; say when they differ."""
+    if not config.targets or not lock_data:
+        return
+    recorded = lock_data.get("metadata", {}).get("poetry-plugin-multiarch")
+    declared = {"environments": [t.name for t in config.targets], "python": list(config.pythons)}
+    if recorded is None or dict(recorded) != declared:
+        io.write_error_line(
+            "<warning>Warning: the target environments in pyproject.toml changed since"
+            " poetry.lock was written; run `poetry lock` to check the lock against them.</>"
+        )
 
 
 def _check_selection(

@@ -15,7 +15,7 @@ from cleo.formatters.formatter import Formatter
 from poetry.packages.locker import Locker
 
 from poetry_plugin_multiarch.config import MultiarchConfig
-from poetry_plugin_multiarch.coverage import check_coverage
+from poetry_plugin_multiarch.coverage import FindingKind, check_coverage
 from poetry_plugin_multiarch.lockmodel import MultiarchLock
 from poetry_plugin_multiarch.report import coverage_error
 from poetry_plugin_multiarch.urls import redact_url
@@ -75,6 +75,12 @@ class MultiarchLocker(Locker):
                 self._config.target_environments,
                 self._direct,
             )
+            if self._io is not None:
+                for finding in report.findings:
+                    if finding.kind is FindingKind.UNSELECTED:
+                        self._io.write_error_line(
+                            f"<warning>Warning: {escape(finding.message())}</>"
+                        )
             if not report.ok:
                 if self._config.on_gap == "fail":
                     raise coverage_error(report)
