@@ -31,6 +31,9 @@ from tests.harness.project import (  # noqa: E402
 )
 from tests.harness.scenarios import publish_seed  # noqa: E402
 
+#: the CPython minor the demo's Poetry and project venv run on
+PY = f"{sys.version_info[0]}.{sys.version_info[1]}"
+
 
 def heading(text: str) -> None:
     print(f"\n=== {text}")
@@ -105,6 +108,28 @@ def main() -> None:
                 home=home,
             )
         )
+        heading("Coverage gate: declare the targets, check the lock")
+        pyproject = project / "pyproject.toml"
+        base = pyproject.read_text()
+        pyproject.write_text(
+            base + '\n[tool.poetry-plugin-multiarch]\nenvironments = ["linux-x86_64",'
+            f' "linux-aarch64"]\npython = ["{PY}"]\n'
+        )
+        run(poetry, "lock", cwd=project, home=home)
+        print(run(poetry, "multiarch", "check", cwd=project, home=home))
+        heading("Adding macos-arm64, which no jaxlib wheel here serves: the lock is refused")
+        pyproject.write_text(
+            base + '\n[tool.poetry-plugin-multiarch]\nenvironments = ["linux-x86_64",'
+            f' "linux-aarch64", "macos-arm64"]\npython = ["{PY}"]\n'
+        )
+        print("$ poetry lock")
+        refused = poetry.run("lock", cwd=project, home=home)
+        print(refused.stderr.strip(), f"\n(exit code {refused.returncode})")
+        pyproject.write_text(
+            base + '\n[tool.poetry-plugin-multiarch]\nenvironments = ["linux-x86_64",'
+            f' "linux-aarch64"]\npython = ["{PY}"]\n'
+        )
+
         heading("Install on this machine")
         print(run(poetry, "install", cwd=project, home=home))
         print(
