@@ -24,12 +24,11 @@ from tests.harness.poetry import (  # noqa: E402
     prepare_poetry,
 )
 from tests.harness.project import (  # noqa: E402
-    alternatives,
     lock_entries,
     read_lock,
     write_project,
 )
-from tests.harness.scenarios import publish_seed  # noqa: E402
+from tests.harness.scenarios import publish_seed, seed_dependencies  # noqa: E402
 
 #: the CPython minor the demo's Poetry and project venv run on
 PY = f"{sys.version_info[0]}.{sys.version_info[1]}"
@@ -74,11 +73,7 @@ def main() -> None:
     server = IndexServer(work / "index").start()
     try:
         seed = publish_seed(server, work)
-        deps = 'jax = "0.2.20"\n' + alternatives(
-            "jaxlib",
-            {"url": seed.aarch64_url, "markers": "platform_machine == 'aarch64'"},
-            {"version": "0.1.71", "markers": "platform_machine == 'x86_64'"},
-        )
+        deps = seed_dependencies(seed)
         heading(f"Index on {server.url}; project dependencies:")
         print(deps)
 

@@ -10,8 +10,8 @@ import pytest
 from tests.harness.checks import ok, venv_files
 from tests.harness.fakearch import fake_machine_pythonpath, fake_machine_venv
 from tests.harness.poetry import PoetryInstall, make_venv
-from tests.harness.project import alternatives, write_project
-from tests.harness.scenarios import publish_seed
+from tests.harness.project import write_project
+from tests.harness.scenarios import publish_seed, seed_dependencies
 from tests.harness.wheels import build_wheel
 
 pytestmark = pytest.mark.e2e
@@ -90,11 +90,7 @@ def test_cp311_only_aarch64_wheel_covers_only_python_311(
     cp311 = index.host(
         build_wheel(tmp_path / "hosted", "jaxlib", "0.1.71", "cp311-cp311-manylinux2014_aarch64")
     )
-    deps = alternatives(
-        "jaxlib",
-        {"url": index.file_url(cp311.name), "markers": "platform_machine == 'aarch64'"},
-        {"version": "0.1.71", "markers": "platform_machine == 'x86_64'"},
-    )
+    deps = seed_dependencies(seed, jax=False, url=index.file_url(cp311.name))
     project = write_project(
         tmp_path / "project", deps, {"main": seed.index_url},
         extra=targets("linux-x86_64", "linux-aarch64", python=python),
@@ -123,11 +119,7 @@ def test_adding_macos_arm64_without_an_arm64_wheel_fails(
 ) -> None:
     """(c) jax needs jaxlib everywhere; the index release has no arm64 wheel."""
     seed = publish_seed(index, tmp_path)
-    deps = 'jax = "0.2.20"\n' + alternatives(
-        "jaxlib",
-        {"url": seed.aarch64_url, "markers": "platform_machine == 'aarch64'"},
-        {"version": "0.1.71", "markers": "platform_machine == 'x86_64'"},
-    )
+    deps = seed_dependencies(seed)
     project = write_project(
         tmp_path / "project", deps, {"main": seed.index_url},
         extra=targets("linux-x86_64", "linux-aarch64"),
@@ -164,11 +156,7 @@ def test_install_on_a_machine_outside_the_targets_changes_nothing(
     poetry: PoetryInstall, index, home, tmp_path
 ) -> None:
     seed = publish_seed(index, tmp_path)
-    deps = 'jax = "0.2.20"\n' + alternatives(
-        "jaxlib",
-        {"url": seed.aarch64_url, "markers": "platform_machine == 'aarch64'"},
-        {"version": "0.1.71", "markers": "platform_machine != 'aarch64'"},
-    )
+    deps = seed_dependencies(seed, index_markers="platform_machine != 'aarch64'")
     project = write_project(
         tmp_path / "project", deps, {"main": seed.index_url},
         extra=targets("linux-x86_64", "linux-aarch64"),

@@ -9,26 +9,15 @@ from tests.harness.checks import installed_artifact, ok
 from tests.harness.fakearch import fake_machine_pythonpath, fake_machine_venv
 from tests.harness.index import IndexServer
 from tests.harness.poetry import PoetryInstall, make_venv
-from tests.harness.project import alternatives, lock_entries, read_lock, write_project
-from tests.harness.scenarios import X86, publish_seed
+from tests.harness.project import lock_entries, read_lock, write_project
+from tests.harness.scenarios import X86, publish_seed, seed_dependencies
 
 pytestmark = pytest.mark.e2e
-
-ON_X86 = "platform_machine == 'x86_64'"
-ON_ARM = "platform_machine == 'aarch64'"
-
-
-def seed_deps(seed) -> str:
-    return 'jax = "0.2.20"\n' + alternatives(
-        "jaxlib",
-        {"url": seed.aarch64_url, "markers": ON_ARM},
-        {"version": "0.1.71", "markers": ON_X86},
-    )
 
 
 def test_index_artifacts_carry_their_urls(poetry: PoetryInstall, index, home, tmp_path):
     seed = publish_seed(index, tmp_path)
-    project = write_project(tmp_path / "project", seed_deps(seed), {"main": seed.index_url})
+    project = write_project(tmp_path / "project", seed_dependencies(seed), {"main": seed.index_url})
     ok(poetry, project, home, "lock")
 
     lock = read_lock(project)
@@ -47,7 +36,7 @@ def test_stock_poetry_checks_and_installs_the_plugins_lock(
     poetry: PoetryInstall, index, home, tmp_path
 ) -> None:
     seed = publish_seed(index, tmp_path)
-    project = write_project(tmp_path / "project", seed_deps(seed), {"main": seed.index_url})
+    project = write_project(tmp_path / "project", seed_dependencies(seed), {"main": seed.index_url})
     ok(poetry, project, home, "lock")
     assert "url = " in (project / "poetry.lock").read_text()
 
@@ -113,7 +102,7 @@ def test_lock_is_the_same_whatever_machine_writes_it(
             home.mkdir()
             env = {}
             project = write_project(
-                tmp_path / f"project-{machine}", seed_deps(seed), {"main": seed.index_url}
+                tmp_path / f"project-{machine}", seed_dependencies(seed), {"main": seed.index_url}
             )
             if machine == "aarch64":  # Poetry's process and the project env both
                 env["PYTHONPATH"] = fake_machine_pythonpath(tmp_path / "fake", machine)

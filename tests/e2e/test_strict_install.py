@@ -14,8 +14,8 @@ from tests.harness.checks import installed_artifact, ok, venv_files
 from tests.harness.fakearch import fake_machine_pythonpath, fake_machine_venv
 from tests.harness.index import IndexServer
 from tests.harness.poetry import PoetryInstall, make_venv
-from tests.harness.project import alternatives, write_project
-from tests.harness.scenarios import AARCH64, X86, publish_seed
+from tests.harness.project import write_project
+from tests.harness.scenarios import AARCH64, X86, publish_seed, seed_dependencies
 from tests.harness.wheels import build_wheel
 
 pytestmark = pytest.mark.e2e
@@ -26,11 +26,7 @@ ON_ARM = "platform_machine == 'aarch64'"
 
 def locked_seed(poetry, index, home, tmp_path):
     seed = publish_seed(index, tmp_path)
-    deps = 'jax = "0.2.20"\n' + alternatives(
-        "jaxlib",
-        {"url": seed.aarch64_url, "markers": ON_ARM},
-        {"version": "0.1.71", "markers": ON_X86},
-    )
+    deps = seed_dependencies(seed)
     project = write_project(tmp_path / "project", deps, {"main": seed.index_url})
     ok(poetry, project, home, "lock")
     shutil.rmtree(project / ".venv", ignore_errors=True)  # `lock` made one; start clean
