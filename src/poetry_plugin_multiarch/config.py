@@ -53,6 +53,13 @@ class MultiarchConfig:
     pythons: tuple[str, ...] = ()
     on_gap: str = "fail"
 
+    def recorded(self) -> dict[str, list[str]]:
+        """What the lock records of these targets (``[metadata.poetry-plugin-multiarch]``)."""
+        return {
+            "environments": [target.name for target in self.targets],
+            "python": list(self.pythons),
+        }
+
     @property
     def target_environments(self) -> tuple[TargetEnvironment, ...]:
         """Every (target, python) pair, in declared order."""

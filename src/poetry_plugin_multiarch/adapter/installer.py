@@ -24,7 +24,11 @@ from poetry_plugin_multiarch.adapter.compat import poetry_features
 from poetry_plugin_multiarch.config import MultiarchConfig
 from poetry_plugin_multiarch.errors import NoTargetForMachineError
 from poetry_plugin_multiarch.lockmodel import LockedDependency, LockedPackage, MultiarchLock
-from poetry_plugin_multiarch.selection import ambiguous_alternatives_error, check_requirements_met
+from poetry_plugin_multiarch.selection import (
+    ambiguous_alternatives_error,
+    check_requirements_met,
+    describe_machine,
+)
 from poetry_plugin_multiarch.urls import redact_url
 
 if TYPE_CHECKING:
@@ -93,10 +97,7 @@ def _check_declared_target(config: MultiarchConfig, marker_env: dict[str, Any]) 
     python = marker_env.get("python_version")
     if any(t.matches(marker_env) for t in config.targets) and python in config.pythons:
         return
-    values = ", ".join(
-        f'{key} == "{marker_env.get(key)}"'
-        for key in ("sys_platform", "platform_machine", "python_version")
-    )
+    values = describe_machine(marker_env)
     declared = ", ".join(t.name for t in config.targets)
     raise NoTargetForMachineError(
         f"This machine ({values}) is none of the target environments of"
@@ -112,8 +113,7 @@ def _warn_if_targets_changed(config: MultiarchConfig, lock_data: dict[str, Any],
     if not config.targets or not lock_data:
         return
     recorded = lock_data.get("metadata", {}).get("poetry-plugin-multiarch")
-    declared = {"environments": [t.name for t in config.targets], "python": list(config.pythons)}
-    if recorded is None or dict(recorded) != declared:
+    if recorded is None or dict(recorded) != config.recorded():
         io.write_error_line(
             "<warning>Warning: the target environments in pyproject.toml changed since"
             " poetry.lock was written; run `poetry lock` to check the lock against them.</>"

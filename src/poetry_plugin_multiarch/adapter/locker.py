@@ -60,10 +60,7 @@ class MultiarchLocker(Locker):
         lock: TOMLDocument = super()._compute_lock_data(root, packages)
         if self._config.targets:
             # what the coverage below was checked against, for `check` and install
-            lock["metadata"]["poetry-plugin-multiarch"] = {  # type: ignore[index]
-                "environments": [target.name for target in self._config.targets],
-                "python": list(self._config.pythons),
-            }
+            lock["metadata"]["poetry-plugin-multiarch"] = self._config.recorded()  # type: ignore[index]
         return lock
 
     def _write_lock_data(self, data: TOMLDocument) -> None:

@@ -53,11 +53,7 @@ class MultiarchCheckCommand(Command):
         for line in render_report(report):
             self.line(Formatter.escape(line))
         recorded = lock.plugin_metadata
-        declared = {
-            "environments": [t.name for t in config.targets],
-            "python": list(config.pythons),
-        }
-        if recorded is None or dict(recorded) != declared:
+        if recorded is None or dict(recorded) != config.recorded():
             self.line(
                 "<warning>The declared targets changed since poetry.lock was written;"
                 " run `poetry lock` to check them at lock time too.</>"
