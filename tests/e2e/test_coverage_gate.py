@@ -8,8 +8,8 @@ import json
 import pytest
 
 from tests.harness.checks import ok, venv_files
-from tests.harness.fakearch import fake_machine_pythonpath, fake_machine_venv
-from tests.harness.poetry import PoetryInstall, make_venv
+from tests.harness.fakearch import fake_machine
+from tests.harness.poetry import PoetryInstall
 from tests.harness.project import write_project
 from tests.harness.scenarios import publish_seed, seed_dependencies
 from tests.harness.wheels import build_wheel
@@ -163,8 +163,7 @@ def test_install_on_a_machine_outside_the_targets_changes_nothing(
     )  # fmt: skip
     ok(poetry, project, home, "lock")
     (project / ".venv").rename(tmp_path / "old-venv")
-    fake_machine_venv(make_venv(project / ".venv"), "ppc64le")
-    env = {"PYTHONPATH": fake_machine_pythonpath(tmp_path / "fake", "ppc64le")}
+    env = fake_machine(project, "ppc64le")
     before = venv_files(project)
     index.clear_log()
 

@@ -6,9 +6,9 @@ from __future__ import annotations
 import pytest
 
 from tests.harness.checks import installed_artifact, ok
-from tests.harness.fakearch import fake_machine_pythonpath, fake_machine_venv
+from tests.harness.fakearch import fake_machine
 from tests.harness.index import IndexServer
-from tests.harness.poetry import PoetryInstall, make_venv
+from tests.harness.poetry import PoetryInstall
 from tests.harness.project import lock_entries, read_lock, write_project
 from tests.harness.scenarios import X86, publish_seed, seed_dependencies
 
@@ -105,8 +105,7 @@ def test_lock_is_the_same_whatever_machine_writes_it(
                 tmp_path / f"project-{machine}", seed_dependencies(seed), {"main": seed.index_url}
             )
             if machine == "aarch64":  # Poetry's process and the project env both
-                env["PYTHONPATH"] = fake_machine_pythonpath(tmp_path / "fake", machine)
-                fake_machine_venv(make_venv(project / ".venv"), machine)
+                env = fake_machine(project, machine)
             result = poetry.run("lock", cwd=project, home=home, env=env)
             assert result.returncode == 0, result.stdout + result.stderr
             reported = poetry.run(

@@ -11,7 +11,7 @@ import sys
 import pytest
 
 from tests.harness.checks import installed_artifact, ok, venv_files
-from tests.harness.fakearch import fake_machine_pythonpath, fake_machine_venv
+from tests.harness.fakearch import fake_machine
 from tests.harness.index import IndexServer
 from tests.harness.poetry import PoetryInstall, make_venv
 from tests.harness.project import write_project
@@ -79,11 +79,7 @@ def test_aarch64_interpreter_gets_the_url_wheel_without_index_pages(
     project, seed = locked_seed(poetry, index, home, tmp_path)
     # An aarch64 runner: Poetry and the project venv both report aarch64 (Poetry
     # 2.0-2.2 compute the venv's platform tags in Poetry's own process).
-    fake_machine_venv(make_venv(project / ".venv"), "aarch64")
-    env = {
-        "PYTHONPATH": fake_machine_pythonpath(tmp_path / "fake", "aarch64"),
-        "POETRY_INSTALLER_RE_RESOLVE": re_resolve,
-    }
+    env = {**fake_machine(project, "aarch64"), "POETRY_INSTALLER_RE_RESOLVE": re_resolve}
     cold = tmp_path / "cold-home"  # the lock's home has the URL wheel cached
     cold.mkdir()
 
@@ -178,8 +174,7 @@ def test_two_matching_alternatives_fail_and_install_nothing(
         'markers = "platform_machine != \\"aarch64\\""',
         'markers = "sys_platform == \\"linux\\""',
     )
-    fake_machine_venv(make_venv(project / ".venv"), "aarch64")
-    env = {"PYTHONPATH": fake_machine_pythonpath(tmp_path / "fake", "aarch64")}
+    env = fake_machine(project, "aarch64")
     before = venv_files(project)
 
     result = poetry.run("install", cwd=project, home=home, env=env)
@@ -210,8 +205,7 @@ def test_required_package_without_alternative_fails_and_installs_nothing(
         'markers = "platform_machine != \\"aarch64\\""',
         'markers = "platform_machine == \\"x86_64\\""',
     )
-    fake_machine_venv(make_venv(project / ".venv"), "ppc64le")
-    env = {"PYTHONPATH": fake_machine_pythonpath(tmp_path / "fake", "ppc64le")}
+    env = fake_machine(project, "ppc64le")
     before = venv_files(project)
 
     result = poetry.run("install", cwd=project, home=home, env=env)

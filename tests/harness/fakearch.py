@@ -9,9 +9,10 @@ put it on ``PYTHONPATH``; for a venv Poetry inspects with ``python -I`` (which i
 
 from __future__ import annotations
 
+import venv
 from pathlib import Path
 
-__all__ = ["fake_machine_pythonpath", "fake_machine_venv"]
+__all__ = ["fake_machine", "fake_machine_pythonpath", "fake_machine_venv"]
 
 _SITECUSTOMIZE = """\
 import os, platform, sysconfig
@@ -40,3 +41,16 @@ def fake_machine_venv(venv: Path, machine: str) -> Path:
     (site_packages,) = venv.glob("lib/python*/site-packages")
     fake_machine_pythonpath(site_packages, machine)
     return venv
+
+
+def fake_machine(project: Path, machine: str) -> dict[str, str]:
+    """A runner of another machine for *project*: its ``.venv`` (made here) reports
+    *machine*; the returned environment makes the Poetry process report it too
+    (Poetry 2.0–2.2 compute a venv's platform tags in Poetry's own process)."""
+    fake_machine_venv(venv_at(project / ".venv"), machine)
+    return {"PYTHONPATH": fake_machine_pythonpath(project.parent / f"fake-{machine}", machine)}
+
+
+def venv_at(path: Path) -> Path:
+    venv.EnvBuilder(with_pip=False).create(path)
+    return path

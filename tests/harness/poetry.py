@@ -12,9 +12,10 @@ import os
 import shutil
 import subprocess
 import sys
-import venv
 from dataclasses import dataclass
 from pathlib import Path
+
+from tests.harness.fakearch import venv_at
 
 __all__ = ["PoetryInstall", "build_plugin_wheel", "prepare_poetry"]
 
@@ -161,5 +162,4 @@ def install_plugin(poetry: PoetryInstall, wheel: Path) -> None:
 
 
 def make_venv(path: Path) -> Path:
-    venv.EnvBuilder(with_pip=False).create(path)
-    return path
+    return venv_at(path)
