@@ -9,7 +9,7 @@ from collections import defaultdict
 from poetry_plugin_multiarch.coverage import CoverageReport, Finding, FindingKind
 from poetry_plugin_multiarch.errors import CoverageError
 
-__all__ = ["coverage_error", "render_json", "render_report"]
+__all__ = ["coverage_error", "fix_hints", "gap_lines", "render_json", "render_report"]
 
 _CELL = {
     FindingKind.GAP: "GAP",
@@ -83,11 +83,24 @@ def _finding_json(finding: Finding) -> dict[str, object]:
 
 def coverage_error(report: CoverageReport, *, written: bool = False) -> CoverageError:
     """The lock gate's error: every gap, then what to try for each target."""
-    errors = report.errors
-    lines = [f"  {finding.message()}" for finding in errors]
     where = "poetry.lock was written anyway." if written else "poetry.lock was not written."
-    hints = []
-    for finding in errors:
+    return CoverageError(
+        "The lock does not install on every target environment of"
+        " [tool.poetry-plugin-multiarch]:\n" + "\n".join(gap_lines(report)) + f"\n{where}",
+        "\n".join(fix_hints(report)),
+        report=report,
+    )
+
+
+def gap_lines(report: CoverageReport) -> list[str]:
+    """One indented line per error finding."""
+    return [f"  {finding.message()}" for finding in report.errors]
+
+
+def fix_hints(report: CoverageReport) -> list[str]:
+    """What to try, once per package and target with an error."""
+    hints: list[str] = []
+    for finding in report.errors:
         env = next(e for e in report.environments if e.target.name == finding.target)
         marker = " and ".join(
             f"{key} == '{env.target.platform[key]}'"
@@ -102,9 +115,4 @@ def coverage_error(report: CoverageReport, *, written: bool = False) -> Coverage
         )
         if hint not in hints:
             hints.append(hint)
-    return CoverageError(
-        "The lock does not install on every target environment of"
-        " [tool.poetry-plugin-multiarch]:\n" + "\n".join(lines) + f"\n{where}",
-        "\n".join(hints),
-        report=report,
-    )
+    return hints

@@ -17,7 +17,7 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import TYPE_CHECKING, Any
 
 from poetry.core.packages.utils.link import Link
-from poetry.utils.helpers import Downloader
+from poetry.utils.helpers import Downloader, get_file_hash
 
 from poetry_plugin_multiarch.errors import ArtifactFetchError
 from poetry_plugin_multiarch.urls import redact_text, redact_url
@@ -143,7 +143,7 @@ def _fetch(executor: Executor, operation: Operation) -> str | None:
     try:
         executor._validate_archive_hash(archive, package)
     except RuntimeError:
-        actual = _sha256(archive)
+        actual = get_file_hash(archive, "sha256")
         with contextlib.suppress(OSError):
             archive.unlink()
         locked = ", ".join(sorted(f["hash"] for f in package.files if f["file"] == archive.name))
@@ -158,16 +158,6 @@ def _download(executor: Executor, url: str, dest: Path) -> None:
     downloader = Downloader(url, dest, executor._authenticator, max_retries=executor._max_retries)
     for _ in downloader.download_with_progress(chunk_size=64 * 1024):
         pass
-
-
-def _sha256(path: Path) -> str:
-    import hashlib
-
-    digest = hashlib.sha256()
-    with path.open("rb") as f:
-        for chunk in iter(lambda: f.read(1 << 20), b""):
-            digest.update(chunk)
-    return digest.hexdigest()
 
 
 _INCOMPLETE = re.compile(r"IncompleteRead\((\d+) bytes read, (\d+) more expected\)")

@@ -13,7 +13,7 @@ from poetry_plugin_multiarch.adapter.lockfile import read_lock
 from poetry_plugin_multiarch.adapter.project import direct_dependencies, load_config
 from poetry_plugin_multiarch.coverage import check_coverage
 from poetry_plugin_multiarch.errors import ConfigError, MultiarchError
-from poetry_plugin_multiarch.report import coverage_error, render_json, render_report
+from poetry_plugin_multiarch.report import fix_hints, gap_lines, render_json, render_report
 
 __all__ = ["EXIT_BAD_INPUT", "MultiarchCheckCommand"]
 
@@ -59,9 +59,9 @@ class MultiarchCheckCommand(Command):
                 " run `poetry lock` to check them at lock time too.</>"
             )
         if not report.ok:
-            error = coverage_error(report, written=True)
             self.line("")
-            self.line(Formatter.escape("\n".join(error.message.splitlines()[1:-1])))
-            self.line(f"<comment>{Formatter.escape(error.hint)}</>")
+            self.line(Formatter.escape("\n".join(gap_lines(report))))
+            hints = "\n".join(fix_hints(report))
+            self.line(f"<comment>{Formatter.escape(hints)}</>")
             return 1
         return 0
