@@ -22,7 +22,7 @@ from packaging.utils import InvalidWheelFilename, NormalizedName, parse_wheel_fi
 from poetry_plugin_multiarch.lockmodel import LockedPackage, MultiarchLock
 from poetry_plugin_multiarch.targets import TargetEnvironment
 
-__all__ = ["CoverageReport", "Finding", "FindingKind", "check_coverage"]
+__all__ = ["CoverageReport", "Finding", "FindingKind", "check_coverage", "installability"]
 
 _SDIST_SUFFIXES = (".tar.gz", ".zip", ".tar.bz2", ".tar.xz", ".tgz")
 
@@ -106,7 +106,7 @@ def check_coverage(
             if len(entries) > 1:
                 findings.append(_finding(FindingKind.OVERLAP, entries[0], env))
                 continue
-            kind, available = _installability(entries[0], env.tags)
+            kind, available = installability(entries[0], env.tags)
             if kind is not None:
                 findings.append(_finding(kind, entries[0], env, available))
         for name in sorted(direct):
@@ -133,10 +133,11 @@ def _finding(
     )
 
 
-def _installability(
-    entry: LockedPackage, tags: frozenset[Tag]
+def installability(
+    entry: LockedPackage, tags: Collection[Tag]
 ) -> tuple[FindingKind | None, tuple[str, ...]]:
-    """``(None, ())`` if a wheel installs; else FROM_SOURCE or GAP (with platforms)."""
+    """``(None, ())`` if a wheel installs on *tags*; else FROM_SOURCE, or GAP with the
+    platforms the entry does have wheels for."""
     source = entry.source
     if source and source.type in ("git", "directory"):
         return FindingKind.FROM_SOURCE, ()
@@ -146,7 +147,7 @@ def _installability(
     platforms: set[str] = set()
     for name in names:
         wheel_tags = _wheel_tags(name)
-        if wheel_tags & tags:
+        if not wheel_tags.isdisjoint(tags):
             return None, ()
         platforms.update(t.platform for t in wheel_tags)
     if any(name.endswith(_SDIST_SUFFIXES) for name in names):

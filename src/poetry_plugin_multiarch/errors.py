@@ -52,6 +52,10 @@ class ArtifactFetchError(MultiarchError):
     """A locked artifact could not be fetched or does not match its locked hash."""
 
 
+class NoArtifactForMachineError(MultiarchError):
+    """A package selected on this machine has no locked wheel or sdist that installs here."""
+
+
 class MissingAlternativeError(MultiarchError):
     """A package needed on this machine has no locked alternative for it."""
 

@@ -10,13 +10,20 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 
+from packaging.tags import Tag
 from packaging.utils import NormalizedName, canonicalize_name
 
-from poetry_plugin_multiarch.errors import AmbiguousAlternativesError, MissingAlternativeError
+from poetry_plugin_multiarch.coverage import FindingKind, installability
+from poetry_plugin_multiarch.errors import (
+    AmbiguousAlternativesError,
+    MissingAlternativeError,
+    NoArtifactForMachineError,
+)
 from poetry_plugin_multiarch.lockmodel import LockedDependency, LockedPackage, MultiarchLock
 
 __all__ = [
     "ambiguous_alternatives_error",
+    "check_artifacts_install",
     "check_requirements_met",
     "describe_machine",
     "select_for_environment",
@@ -97,3 +104,48 @@ def check_requirements_met(
         "Add an alternative whose markers include this machine to pyproject.toml and run"
         " `poetry lock`, or install on a machine the lock covers.",
     )
+
+
+def check_artifacts_install(
+    entries: Iterable[LockedPackage], tags: Sequence[Tag], environment: Mapping[str, str]
+) -> None:
+    """Every selected entry has a locked wheel for *tags* (the interpreter's, most
+    specific first), an sdist, or a source to build.
+
+    Without this check the first such package fails deep in the install with "Unable
+    to find installation candidates", after others may have been installed.
+
+    :raises NoArtifactForMachineError: naming each package, the platforms it has
+        wheels for, and this machine.
+    """
+    wanted = frozenset(tags)
+    lines = []
+    for entry in entries:
+        kind, platforms = installability(entry, wanted)
+        if kind is FindingKind.GAP:
+            has = ", ".join(platforms) if platforms else "none"
+            what = f"{entry.name} {entry.version} ({entry.origin})"
+            lines.append(f"  {what}: poetry.lock only has wheels for: {has}")
+    if not lines:
+        return
+    machine = describe_machine(environment)
+    if tags:
+        machine += f"; it accepts wheels tagged {_platform_example(tags)}"
+    raise NoArtifactForMachineError(
+        f"No locked wheel or sdist installs on this machine ({machine}):\n"
+        + "\n".join(lines)
+        + "\nNothing was installed.",
+        "Add an alternative for this machine (a version, source or url with such a wheel,"
+        " with markers for it) to pyproject.toml and run `poetry lock`. Declaring this"
+        " machine in [tool.poetry-plugin-multiarch] environments makes `poetry lock` and"
+        " `poetry multiarch check` catch this before any install.",
+    )
+
+
+_PLATFORM_PREFIXES = ("manylinux", "musllinux", "macosx", "win", "ios", "android")
+
+
+def _platform_example(tags: Sequence[Tag]) -> str:
+    """The interpreter's best tag with a standard platform (``linux_*`` tags, which
+    Poetry lists first, are never on an index)."""
+    return str(next((t for t in tags if t.platform.startswith(_PLATFORM_PREFIXES)), tags[0]))

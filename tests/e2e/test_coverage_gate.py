@@ -10,20 +10,11 @@ import pytest
 from tests.harness.checks import ok, venv_files
 from tests.harness.fakearch import fake_machine
 from tests.harness.poetry import PoetryInstall
-from tests.harness.project import write_project
+from tests.harness.project import targets, write_project
 from tests.harness.scenarios import publish_seed, seed_dependencies
 from tests.harness.wheels import build_wheel
 
-pytestmark = pytest.mark.e2e
-
-
-def targets(*names: str, python: tuple[str, ...] = ("3.11",), on_gap: str | None = None) -> str:
-    text = "\n[tool.poetry-plugin-multiarch]\nenvironments = ["
-    text += ", ".join(f'"{n}"' for n in names) + "]\n"
-    text += "python = [" + ", ".join(f'"{p}"' for p in python) + "]\n"
-    if on_gap:
-        text += f'on-gap = "{on_gap}"\n'
-    return text
+pytestmark = [pytest.mark.e2e, pytest.mark.x86_64_host]
 
 
 def set_targets(project, text: str) -> None:

@@ -12,7 +12,7 @@ from tests.harness.poetry import PoetryInstall
 from tests.harness.project import lock_entries, read_lock, write_project
 from tests.harness.scenarios import X86, publish_seed, seed_dependencies
 
-pytestmark = pytest.mark.e2e
+pytestmark = [pytest.mark.e2e, pytest.mark.x86_64_host]
 
 
 def test_index_artifacts_carry_their_urls(poetry: PoetryInstall, index, home, tmp_path):

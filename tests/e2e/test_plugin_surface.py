@@ -12,7 +12,7 @@ from tests.harness.poetry import PoetryInstall
 from tests.harness.project import alternatives, write_project
 from tests.harness.scenarios import publish_seed
 
-pytestmark = pytest.mark.e2e
+pytestmark = [pytest.mark.e2e, pytest.mark.x86_64_host]
 
 
 def test_multiarch_namespace_is_listed_and_helps(poetry: PoetryInstall, home, tmp_path):

@@ -10,7 +10,7 @@ from tests.harness.project import alternatives, lock_entries, read_lock, write_p
 from tests.harness.scenarios import AARCH64, X86, publish_seed
 from tests.harness.wheels import build_wheel
 
-pytestmark = pytest.mark.e2e
+pytestmark = [pytest.mark.e2e, pytest.mark.x86_64_host]
 
 ON_X86 = "platform_machine == 'x86_64'"
 ON_ARM = "platform_machine == 'aarch64'"

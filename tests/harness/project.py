@@ -8,7 +8,7 @@ from typing import Any
 
 import tomlkit
 
-__all__ = ["alternatives", "lock_entries", "read_lock", "write_project"]
+__all__ = ["alternatives", "lock_entries", "read_lock", "targets", "write_project"]
 
 
 def write_project(
@@ -64,3 +64,13 @@ def alternatives(name: str, *tables: dict[str, str]) -> str:
         for t in tables
     )
     return f"{name} = [\n" + "".join(f"  {row},\n" for row in rows) + "]\n"
+
+
+def targets(*names: str, python: tuple[str, ...] = ("3.11",), on_gap: str | None = None) -> str:
+    """A ``[tool.poetry-plugin-multiarch]`` table (for *extra* of :func:`write_project`)."""
+    text = "\n[tool.poetry-plugin-multiarch]\nenvironments = ["
+    text += ", ".join(f'"{n}"' for n in names) + "]\n"
+    text += "python = [" + ", ".join(f'"{p}"' for p in python) + "]\n"
+    if on_gap:
+        text += f'on-gap = "{on_gap}"\n'
+    return text

@@ -1,10 +1,19 @@
 from __future__ import annotations
 
 import pytest
+from packaging.tags import Tag
 
-from poetry_plugin_multiarch.errors import AmbiguousAlternativesError, MissingAlternativeError
+from poetry_plugin_multiarch.errors import (
+    AmbiguousAlternativesError,
+    MissingAlternativeError,
+    NoArtifactForMachineError,
+)
 from poetry_plugin_multiarch.lockmodel import MultiarchLock
-from poetry_plugin_multiarch.selection import check_requirements_met, select_for_environment
+from poetry_plugin_multiarch.selection import (
+    check_artifacts_install,
+    check_requirements_met,
+    select_for_environment,
+)
 from poetry_plugin_multiarch.targets import KNOWN_TARGETS, marker_environment
 from tests.unit.lockdata import INDEX, URL, seed_lock_data
 
@@ -95,3 +104,37 @@ def test_requirements_off_this_machine_or_optional_are_not_needed() -> None:
     check_requirements_met(lock, needs_of(lock, "jax", "jaxlib"), env("linux-x86_64"))
     with pytest.raises(MissingAlternativeError, match=r"six \(needed by jax 0\.2\.20\)"):
         check_requirements_met(lock, needs_of(lock, "jax", "jaxlib"), env("windows-amd64"))
+
+
+#: as this machine's interpreter orders them: most specific first
+AARCH64_TAGS = [
+    Tag("cp311", "cp311", "linux_aarch64"),
+    Tag("cp311", "cp311", "manylinux_2_36_aarch64"),
+    *sorted(KNOWN_TARGETS["linux-aarch64"].tags("3.11"), key=str),
+]
+
+
+def test_index_only_wheels_for_x86_64_do_not_install_on_aarch64() -> None:
+    """A lock without alternatives, read on aarch64: jaxlib is selected, but only an
+    x86_64 wheel is locked. Named before anything is installed, with its platforms."""
+    data = seed_lock_data()
+    del data["package"][1]["markers"]  # stock Poetry's lock of `jaxlib = "0.1.71"`
+    lock = MultiarchLock.from_lock_data(data)
+    env = marker_environment(KNOWN_TARGETS["linux-aarch64"].platform, "3.11")
+    from_index = [p for p in lock.packages if p.source and p.source.type == "legacy"]
+    with pytest.raises(NoArtifactForMachineError) as raised:
+        check_artifacts_install(from_index, AARCH64_TAGS, env)
+    message = raised.value.message
+    assert "jaxlib 0.1.71" in message
+    assert "only has wheels for: manylinux2014_x86_64" in message
+    assert 'platform_machine == "aarch64"' in message
+    assert "it accepts wheels tagged cp311-cp311-manylinux_2_36_aarch64" in message
+    assert "jax 0.2.20" not in message  # a py3-none-any wheel installs anywhere
+    assert "environments" in raised.value.hint
+
+
+def test_each_machine_installs_its_selected_artifacts() -> None:
+    lock = MultiarchLock.from_lock_data(seed_lock_data())
+    env = marker_environment(KNOWN_TARGETS["linux-aarch64"].platform, "3.11")
+    selected = select_for_environment(lock, env).values()
+    check_artifacts_install(selected, AARCH64_TAGS, env)  # the URL wheel is aarch64

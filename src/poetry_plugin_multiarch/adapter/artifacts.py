@@ -17,8 +17,9 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import TYPE_CHECKING, Any
 
 from poetry.core.packages.utils.link import Link
-from poetry.utils.helpers import Downloader, get_file_hash
+from poetry.utils.helpers import get_file_hash
 
+from poetry_plugin_multiarch.adapter.compat import downloader_class
 from poetry_plugin_multiarch.errors import ArtifactFetchError
 from poetry_plugin_multiarch.urls import redact_text, redact_url
 
@@ -155,7 +156,9 @@ def _fetch(executor: Executor, operation: Operation) -> str | None:
 
 
 def _download(executor: Executor, url: str, dest: Path) -> None:
-    downloader = Downloader(url, dest, executor._authenticator, max_retries=executor._max_retries)
+    downloader = downloader_class()(
+        url, dest, executor._authenticator, max_retries=executor._max_retries
+    )
     for _ in downloader.download_with_progress(chunk_size=64 * 1024):
         pass
 

@@ -8,12 +8,23 @@ run against each of them.
 from __future__ import annotations
 
 import functools
+import json
+import platform
 from dataclasses import dataclass
 from importlib.metadata import version
+from typing import TYPE_CHECKING
 
+import packaging
+import packaging.tags
+from packaging.tags import compatible_tags, cpython_tags, generic_tags
 from packaging.version import Version
 
-__all__ = ["PoetryFeatures", "poetry_features"]
+if TYPE_CHECKING:
+    from cleo.io.io import IO
+    from poetry.utils.env import Env
+    from poetry.utils.helpers import Downloader
+
+__all__ = ["PoetryFeatures", "downloader_class", "poetry_features", "use_venv_platform_tags"]
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
@@ -23,6 +34,9 @@ class PoetryFeatures:
     re_resolve_default: bool
     #: repository files carry ``url`` and ``size`` (2.3+)
     files_carry_urls: bool
+    #: a venv of another platform (an emulated aarch64 Python) gets that platform's
+    #: tags, not those of the Python Poetry runs on (2.1.3+)
+    venv_platform_tags: bool
 
 
 @functools.cache
@@ -30,4 +44,60 @@ def poetry_features() -> PoetryFeatures:
     """The features of the Poetry this process runs in."""
     current = Version(version("poetry"))
     modern = current >= Version("2.3")
-    return PoetryFeatures(version=current, re_resolve_default=not modern, files_carry_urls=modern)
+    return PoetryFeatures(
+        version=current,
+        re_resolve_default=not modern,
+        files_carry_urls=modern,
+        venv_platform_tags=current >= Version("2.1.3"),
+    )
+
+
+#: Run by the venv's interpreter: packaging's platform tags, from Poetry's packaging.
+_PLATFORM_TAGS = f"""
+import importlib.util, json, sys
+spec = importlib.util.spec_from_file_location("packaging", {packaging.__file__!r})
+sys.modules["packaging"] = importlib.util.module_from_spec(spec)
+spec = importlib.util.spec_from_file_location("packaging.tags", {packaging.tags.__file__!r})
+tags = importlib.util.module_from_spec(spec)
+spec.loader.exec_module(tags)
+print(json.dumps(list(tags.platform_tags())))
+"""
+
+
+def use_venv_platform_tags(env: Env, io: IO) -> None:
+    """Before 2.1.3 Poetry gives a venv the platform tags of its own Python: an x86_64
+    Poetry installing into an aarch64 venv (emulated, or Rosetta on macOS) would pick
+    x86_64 wheels. Ask the venv's interpreter, as Poetry 2.1.3+ does."""
+    if poetry_features().venv_platform_tags or not env.is_venv():
+        return
+    marker_env = env.marker_env
+    # `sysconfig_platform` is in Poetry's marker environment from 2.1.3 on only
+    if marker_env["platform_machine"] == platform.machine():
+        return
+    platforms = json.loads(env.run_python_script(_PLATFORM_TAGS))
+    python = env.version_info[:3]
+    name = marker_env["interpreter_name"]
+    interpreter = f"cp{marker_env['interpreter_version']}" if name == "cp" else None
+    env._supported_tags = [  # type: ignore[attr-defined]  # read by Env.supported_tags
+        *(
+            cpython_tags(python, platforms=platforms)
+            if name == "cp"
+            else generic_tags(platforms=platforms)
+        ),
+        *compatible_tags(python, interpreter=interpreter, platforms=platforms),
+    ]
+    if io.is_verbose():
+        io.write_line(
+            f"<debug>multiarch: the venv's Python is {marker_env['platform_machine']}:"
+            " installing wheels for its platform tags</debug>"
+        )
+
+
+def downloader_class() -> type[Downloader]:
+    """Poetry's ``Downloader``: in ``poetry.utils.download`` from 2.3 (its old home,
+    ``poetry.utils.helpers``, warns there), only in ``helpers`` before."""
+    try:
+        from poetry.utils.download import Downloader
+    except ImportError:
+        from poetry.utils.helpers import Downloader
+    return Downloader

@@ -20,19 +20,23 @@ from packaging.markers import InvalidMarker, Marker
 from poetry.installation.installer import Installer
 
 from poetry_plugin_multiarch.adapter.artifacts import LockedArtifactPool, prefetch_artifacts
-from poetry_plugin_multiarch.adapter.compat import poetry_features
+from poetry_plugin_multiarch.adapter.compat import poetry_features, use_venv_platform_tags
 from poetry_plugin_multiarch.config import MultiarchConfig
 from poetry_plugin_multiarch.errors import NoTargetForMachineError
 from poetry_plugin_multiarch.lockmodel import LockedDependency, LockedPackage, MultiarchLock
 from poetry_plugin_multiarch.selection import (
     ambiguous_alternatives_error,
+    check_artifacts_install,
     check_requirements_met,
     describe_machine,
 )
 from poetry_plugin_multiarch.urls import redact_url
 
 if TYPE_CHECKING:
+    from collections.abc import Sequence
+
     from cleo.io.io import IO
+    from packaging.tags import Tag
     from poetry.config.config import Config
     from poetry.core.packages.package import Package
     from poetry.installation.operations.operation import Operation
@@ -77,11 +81,12 @@ class MultiarchInstaller(Installer):
 
     def _execute(self, operations: list[Operation]) -> int:
         # Only installs get here (`poetry lock` returns before), before any change.
+        use_venv_platform_tags(self._env, self._io)
         _check_declared_target(self._multiarch_config, self._env.marker_env)
         # `add` in a project without a lock yet: the new solve is all there is
         lock_data = self._locker.lock_data if self._locker.is_locked() else {}
         _warn_if_targets_changed(self._multiarch_config, lock_data, self._io)
-        _check_selection(operations, self._env.marker_env, lock_data)
+        _check_selection(operations, self._env.marker_env, self._env.supported_tags, lock_data)
         if self._executor.enabled and not self.is_dry_run():
             prefetch_artifacts(self._executor, operations, self._io)
         return super()._execute(operations)
@@ -121,7 +126,10 @@ def _warn_if_targets_changed(config: MultiarchConfig, lock_data: dict[str, Any],
 
 
 def _check_selection(
-    operations: list[Operation], marker_env: dict[str, Any], lock_data: dict[str, Any]
+    operations: list[Operation],
+    marker_env: dict[str, Any],
+    supported_tags: Sequence[Tag],
+    lock_data: dict[str, Any],
 ) -> None:
     """What Poetry would let pass: one package installed from two alternatives, or a
     required package left out because none of its alternatives covers this machine.
@@ -139,11 +147,15 @@ def _check_selection(
             entries = [entry for p in packages if (entry := _lock_entry(lock, p))]
             raise ambiguous_alternatives_error(name, entries, marker_env)
     needs = {}
+    entries = []
     for package in installing:
         entry = _lock_entry(lock, package)
         label = f"{package.pretty_name} {package.pretty_version}"
         needs[label] = entry.dependencies if entry else _requirements(package)
+        if entry is not None and entry.files:  # no files locked: Poetry asks the index
+            entries.append(entry)
     check_requirements_met(lock, needs, marker_env)
+    check_artifacts_install(entries, supported_tags, marker_env)
 
 
 def _lock_entry(lock: MultiarchLock, package: Package) -> LockedPackage | None:
