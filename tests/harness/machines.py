@@ -70,7 +70,7 @@ def find_interpreter(machine: str) -> Interpreter | str:
     if machine == host:
         return Interpreter(machine, Path(sys.executable))
     if machine != "aarch64" or host != "x86_64":
-        return f"no {machine} interpreter on a {host} machine"
+        return f"no {machine} interpreter on this {host} machine"
     root = aarch64_home() / "root"
     python = root / "usr" / "bin" / "python3.11"
     if not python.exists():
