@@ -52,12 +52,15 @@ fi
 
 BF=/proc/sys/fs/binfmt_misc
 [ -e $BF/register ] || mount -t binfmt_misc binfmt_misc $BF
-if [ ! -e $BF/qemu-aarch64 ]; then
-  say "register qemu-aarch64 with binfmt_misc"
-  # Debian's line (flags OCF: the interpreter is opened now, so it works in containers)
-  cat /usr/lib/binfmt.d/qemu-aarch64.conf > $BF/register
+# the package's own line (Debian: qemu-aarch64.conf, flags OCF: the interpreter is
+# opened now, so it works in containers; some releases name it qemu-aarch64-static)
+conf=$(ls /usr/lib/binfmt.d/qemu-aarch64*.conf | head -n 1)
+entry=$(cut -d: -f2 "$conf")
+if [ ! -e "$BF/$entry" ]; then
+  say "register $entry with binfmt_misc"
+  cat "$conf" > $BF/register
 fi
-echo 1 > $BF/qemu-aarch64
+echo 1 > "$BF/$entry"
 
 if ! [ -e "$BASE/.complete" ]; then
   say "download Debian bookworm arm64 packages"

@@ -78,13 +78,14 @@ def find_interpreter(machine: str) -> Interpreter | str:
             f"no aarch64 CPython at {python}: run `sudo bash scripts/aarch64-python.sh`"
             " (Debian/Ubuntu x86_64 host) first"
         )
-    if not Path("/proc/sys/fs/binfmt_misc/qemu-aarch64").exists():
-        return "qemu-aarch64 is not registered with binfmt_misc: run scripts/aarch64-python.sh"
     interpreter = Interpreter("aarch64", python, {"QEMU_LD_PREFIX": str(root)})
     try:
         reported = interpreter.run("-c", "import platform; print(platform.machine())").stdout
     except (OSError, subprocess.CalledProcessError) as e:
-        return f"the aarch64 CPython at {python} does not run: {e}"
+        return (
+            f"the aarch64 CPython at {python} does not run ({e}): is qemu-aarch64"
+            " registered with binfmt_misc? (scripts/aarch64-python.sh does it)"
+        )
     if reported.strip() != "aarch64":
         return f"{python} reports {reported.strip()!r}, not aarch64"
     return interpreter
