@@ -10,13 +10,24 @@ from cleo.io.null_io import NullIO
 from poetry.config.config import Config
 from poetry.core.packages.package import Package
 from poetry.core.packages.project_package import ProjectPackage
+from poetry.core.packages.utils.link import Link
+from poetry.installation import executor as executor_module
+from poetry.installation.executor import Executor
 from poetry.installation.installer import Installer
+from poetry.installation.operations import Install
 from poetry.packages.locker import Locker
 from poetry.repositories import Repository, RepositoryPool
 from poetry.utils.env import MockEnv
 
-from poetry_plugin_multiarch.adapter.artifacts import LockedArtifactPool, _reason, locked_links
+from poetry_plugin_multiarch.adapter.artifacts import (
+    LockedArtifactPool,
+    _reason,
+    locked_links,
+    prefetch_artifacts,
+)
 from poetry_plugin_multiarch.adapter.installer import MultiarchInstaller, _StrictConfig, make_strict
+from tests.harness.scenarios import X86
+from tests.harness.wheels import build_wheel, sha256_of
 
 URL = "https://host.example/files/jaxlib-0.1.71-py3-none-manylinux2014_x86_64.whl"
 
@@ -124,3 +135,35 @@ def test_make_strict_turns_poetrys_installer_into_ours(tmp_path: Path) -> None:
     assert type(installer) is MultiarchInstaller
     assert isinstance(installer.executor._chooser._pool, LockedArtifactPool)
     assert not isinstance(installer.executor._chooser._pool._pool, LockedArtifactPool)
+
+
+def test_prefetched_archives_are_not_hashed_again_unless_changed(
+    index, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The executor re-checks each archive's hash before unpacking; for one the
+    prefetch checked (and that has not changed since) it takes the checked hash."""
+    wheel = build_wheel(tmp_path / "dist", "jaxlib", "0.1.71", X86)
+    url = index.publish(wheel)
+    package = Package("jaxlib", "0.1.71", source_type="url", source_url=url)
+    package.files = [{"file": wheel.name, "hash": f"sha256:{sha256_of(wheel)}"}]
+    config = Config()
+    config.merge({"cache-dir": str(tmp_path / "cache")})
+    executor = Executor(MockEnv(), RepositoryPool(), config, NullIO())
+    hashed = []
+    real_hash = executor_module.get_file_hash
+    monkeypatch.setattr(
+        executor_module,
+        "get_file_hash",
+        lambda path, kind: hashed.append(path) or real_hash(path, kind),
+    )
+
+    prefetch_artifacts(executor, [Install(package)], NullIO())
+    archive = executor._artifact_cache.get_cached_archive_for_link(Link(url), strict=True)
+    assert hashed == [archive]  # the prefetch's check
+
+    assert executor._validate_archive_hash(archive, package) == package.files[0]["hash"]
+    assert hashed == [archive]
+
+    archive.write_bytes(b"changed after the check")
+    with pytest.raises(RuntimeError, match="Hash for jaxlib"):
+        executor._validate_archive_hash(archive, package)

@@ -12,8 +12,10 @@ from __future__ import annotations
 
 import contextlib
 import functools
+import os
 import re
 from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from poetry.core.packages.utils.link import Link
@@ -25,7 +27,6 @@ from poetry_plugin_multiarch.urls import redact_text, redact_url
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
-    from pathlib import Path
 
     from cleo.io.io import IO
     from poetry.core.packages.package import Package
@@ -116,7 +117,7 @@ def prefetch_artifacts(executor: Executor, operations: Sequence[Operation], io: 
     workers = max(1, getattr(executor, "_max_workers", 1))
     with ThreadPoolExecutor(max_workers=workers) as threads:
         results = list(threads.map(functools.partial(_fetch, executor), wanted))
-    failures = [failure for failure in results if failure]
+    failures = [result for result in results if isinstance(result, str)]
     if failures:
         raise ArtifactFetchError(
             "Could not fetch every locked artifact; nothing was installed, updated or"
@@ -124,10 +125,36 @@ def prefetch_artifacts(executor: Executor, operations: Sequence[Operation], io: 
             "Check the source is reachable and serves what `poetry lock` recorded;"
             " if the artifacts changed on purpose, run `poetry lock` again.",
         )
+    checked = dict(result for result in results if isinstance(result, tuple))
+    executor._validate_archive_hash = _CheckedArchives(checked)  # type: ignore[method-assign]
 
 
-def _fetch(executor: Executor, operation: Operation) -> str | None:
-    """Fetch one archive; return a line describing the failure, or ``None``."""
+class _CheckedArchives:
+    """The executor's hash check for archives :func:`prefetch_artifacts` has checked
+    (unchanged since): their hash, without reading them again; any other archive is
+    checked by Poetry's own code."""
+
+    def __init__(self, checked: dict[Path, tuple[os.stat_result, str]]) -> None:
+        self._checked = checked
+
+    def __call__(self, archive: Path, package: Package) -> str:
+        from poetry.installation.executor import Executor
+
+        known = self._checked.get(archive)
+        if known is not None and _same_file(archive.stat(), known[0]):
+            return known[1]
+        return Executor._validate_archive_hash(archive, package)
+
+
+def _same_file(a: os.stat_result, b: os.stat_result) -> bool:
+    return (a.st_ino, a.st_size, a.st_mtime_ns) == (b.st_ino, b.st_size, b.st_mtime_ns)
+
+
+def _fetch(
+    executor: Executor, operation: Operation
+) -> str | tuple[Path, tuple[os.stat_result, str]] | None:
+    """Fetch one archive; return a line describing the failure, or the archive with
+    its stat and checked hash (``None`` when the lock has no hash to check)."""
     package = operation.package
     label = f"{package.pretty_name} {package.full_pretty_version}"
     url = package.source_url or ""
@@ -142,7 +169,8 @@ def _fetch(executor: Executor, operation: Operation) -> str | None:
     if not package.files:
         return None
     try:
-        executor._validate_archive_hash(archive, package)
+        stat = archive.stat()
+        checked = executor._validate_archive_hash(archive, package)
     except RuntimeError:
         actual = get_file_hash(archive, "sha256")
         with contextlib.suppress(OSError):
@@ -152,7 +180,7 @@ def _fetch(executor: Executor, operation: Operation) -> str | None:
             f"{label}: {redact_url(url)}: hash mismatch: got sha256:{actual},"
             f" poetry.lock has {locked or 'no hash for ' + archive.name}"
         )
-    return None
+    return archive, (stat, checked)
 
 
 def _download(executor: Executor, url: str, dest: Path) -> None:

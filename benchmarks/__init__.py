@@ -1,0 +1,1 @@
+"""Benchmarks of poetry-plugin-multiarch against stock Poetry and uv (run: run.py)."""

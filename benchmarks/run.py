@@ -1,0 +1,321 @@
+"""Benchmark the plugin against stock Poetry and uv; write the tables and the plot.
+
+    .venv/bin/python benchmarks/run.py [--runs 7] [--out docs]
+    .venv/bin/python benchmarks/run.py --smoke --out /tmp/bench   # seconds, no download
+
+Fixtures (see fixtures.py, mirror.py): a synthetic wide index, the real-wheel mirror
+(downloaded once with pip, cached under ~/.cache/poetry-plugin-multiarch/), and a
+300-package lock for ``poetry multiarch check``. Every comparison runs after one
+untimed warm-up round, alternating the commands run by run (measure.py); each
+install starts from a fresh venv and empty caches. Only 127.0.0.1 is contacted,
+except by pip when the mirror is first downloaded.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import platform
+import shutil
+import sys
+import tempfile
+import time
+from datetime import datetime, timezone
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path[:0] = [str(REPO), str(REPO / "src")]
+
+from tests.harness.index import IndexServer  # noqa: E402
+from tests.harness.poetry import PoetryInstall  # noqa: E402
+
+from benchmarks import report  # noqa: E402
+from benchmarks.contenders import Tools, poetry_command, prepare_tools, uv_command  # noqa: E402
+from benchmarks.fixtures import (  # noqa: E402
+    CHECK_ENVIRONMENTS,
+    CHECK_PYTHONS,
+    Project,
+    check_lock_data,
+    publish_wide_index,
+    write_check_project,
+    write_poetry_project,
+    write_uv_project,
+)
+from benchmarks.measure import (  # noqa: E402
+    Command,
+    Comparison,
+    Contender,
+    compare,
+    run_measured,
+    time_calls,
+    time_command,
+)
+from benchmarks.mirror import real_mirror, stand_in_mirror  # noqa: E402
+
+
+class Session:
+    """One benchmark session: its scratch directory, tools and index server."""
+
+    def __init__(self, work: Path, tools: Tools, server: IndexServer, args: argparse.Namespace):
+        self.work = work
+        self.tools = tools
+        self.server = server
+        self.runs = args.runs
+        self.warmup = not args.no_warmup
+        self._scratch = 0
+        self._latest: dict[str, Path] = {}
+
+    def fresh(self, name: str) -> Path:
+        """A new empty directory (a Poetry home, a uv cache…); the previous one of that
+        name goes (real-wheel caches and venvs are large)."""
+        previous = self._latest.get(name)
+        if previous:
+            shutil.rmtree(previous, ignore_errors=True)
+        self._scratch += 1
+        path = self.work / "scratch" / f"{name}-{self._scratch}"
+        path.mkdir(parents=True)
+        self._latest[name] = path
+        return path
+
+    def index_pages(self) -> int:
+        return sum("/simple/" in path for path in self.server.paths())
+
+    def compare(
+        self, title: str, contenders: list[Contender], *, warmup: bool | None = None
+    ) -> Comparison:
+        result = compare(
+            title,
+            contenders,
+            runs=self.runs,
+            warmup=self.warmup if warmup is None else warmup,
+            pages=self.index_pages,
+            clear_log=self.server.clear_log,
+        )
+        for name in ("plugin", "uv"):
+            if name in result.samples:
+                ratio = result.ratio(name, "stock")
+                print(
+                    f"  {name} / stock: median {ratio.median:.2f}"
+                    f" ({ratio.low:.2f}–{ratio.high:.2f})"
+                )
+        return result
+
+
+def quiet_disconnects(server: IndexServer) -> None:
+    """A client closing a download early (uv stops reading a wheel once it has the
+    metadata) is no error worth a traceback from the server's thread."""
+    httpd = server._httpd
+    report_error = httpd.handle_error
+
+    def handle_error(request: object, client_address: object) -> None:
+        if not isinstance(sys.exc_info()[1], ConnectionError):
+            report_error(request, client_address)
+
+    httpd.handle_error = handle_error  # type: ignore[method-assign]
+
+
+def install_comparison(session: Session, title: str, project: Project, tag: str) -> Comparison:
+    """`poetry install` (plugin, stock) and `uv sync` from one lock each, written once
+    beforehand (Poetry's by the plugin, so it carries the URLs stock Poetry ignores).
+    Afterwards, all three venvs must hold the same distributions."""
+    tools, index_url = session.tools, session.server.index_url()
+    plugin_dir = write_poetry_project(session.work / f"{tag}-install-plugin", project, index_url)
+    uv_dir = write_uv_project(session.work / f"{tag}-install-uv", project, index_url)
+    home = session.fresh("lock-home")
+    run_measured(poetry_command(tools.plugin, "lock", cwd=plugin_dir, home=home))
+    run_measured(uv_command(tools, "lock", cwd=uv_dir, cache=session.fresh("uv-cache")))
+    stock_dir = session.work / f"{tag}-install-stock"
+    shutil.copytree(plugin_dir, stock_dir)  # the same pyproject.toml and poetry.lock
+
+    def poetry_install(poetry: PoetryInstall, project_dir: Path) -> Command:
+        shutil.rmtree(project_dir / ".venv", ignore_errors=True)
+        return poetry_command(poetry, "install", cwd=project_dir, home=session.fresh("home"))
+
+    def uv_sync() -> Command:
+        shutil.rmtree(uv_dir / ".venv", ignore_errors=True)
+        return uv_command(tools, "sync", "--locked", cwd=uv_dir, cache=session.fresh("uv-cache"))
+
+    result = session.compare(
+        title,
+        [
+            Contender("plugin", lambda: poetry_install(tools.plugin, plugin_dir)),
+            Contender("stock", lambda: poetry_install(tools.stock, stock_dir)),
+            Contender("uv", uv_sync),
+        ],
+    )
+    dirs = {"plugin": plugin_dir, "stock": stock_dir, "uv": uv_dir}
+    installed = {name: _distributions(project_dir) for name, project_dir in dirs.items()}
+    if len({tuple(found) for found in installed.values()}) != 1 or not installed["plugin"]:
+        raise SystemExit(f"the installs differ, the comparison is void: {installed}")
+    print(f"  all three venvs hold the same {len(installed['plugin'])} distributions")
+    return result
+
+
+def _distributions(project_dir: Path) -> list[str]:
+    """``name-version`` of every distribution in the project's venv."""
+    site_packages = project_dir.glob(".venv/lib/python*/site-packages/*.dist-info")
+    return sorted(p.name.removesuffix(".dist-info").lower() for p in site_packages)
+
+
+def lock_comparison(
+    session: Session, title: str, project: Project, tag: str, *, warm: bool = False
+) -> Comparison:
+    """`poetry lock` (plugin, stock) and `uv lock`, each run in a new project without a
+    lock file. Empty caches: every run fetches index pages and wheel metadata afresh.
+    *warm*: each tool keeps its own cache from run to run (primed by the warm-up round,
+    which then always runs), so what is left is resolving and writing the lock."""
+    tools, index_url = session.tools, session.server.index_url()
+    caches = {name: session.work / f"{tag}-warm-cache-{name}" for name in ("plugin", "stock", "uv")}
+
+    def cache(name: str) -> Path:
+        if not warm:
+            return session.fresh("home" if name != "uv" else "uv-cache")
+        caches[name].mkdir(exist_ok=True)
+        return caches[name]
+
+    def poetry_lock(name: str, poetry: PoetryInstall) -> Command:
+        project_dir = write_poetry_project(session.fresh(f"{tag}-lock-poetry"), project, index_url)
+        return poetry_command(poetry, "lock", cwd=project_dir, home=cache(name))
+
+    def uv_lock() -> Command:
+        project_dir = write_uv_project(session.fresh(f"{tag}-lock-uv"), project, index_url)
+        return uv_command(tools, "lock", cwd=project_dir, cache=cache("uv"))
+
+    return session.compare(
+        title,
+        [
+            Contender("plugin", lambda: poetry_lock("plugin", tools.plugin)),
+            Contender("stock", lambda: poetry_lock("stock", tools.stock)),
+            Contender("uv", uv_lock),
+        ],
+        warmup=warm or session.warmup,
+    )
+
+
+def check_benchmark(session: Session, packages: int, runs: int) -> report.CheckFigures:
+    """`poetry multiarch check` on a big lock: the analysis in-process, the whole
+    command, and Poetry's start-up (`--version`, with and without the plugin)."""
+    from poetry_plugin_multiarch.config import parse_config
+    from poetry_plugin_multiarch.coverage import check_coverage
+    from poetry_plugin_multiarch.lockmodel import MultiarchLock
+
+    data = check_lock_data(packages)
+    settings = {"environments": list(CHECK_ENVIRONMENTS), "python": list(CHECK_PYTHONS)}
+    config = parse_config({"tool": {"poetry-plugin-multiarch": settings}})
+
+    def analyse() -> None:
+        result = check_coverage(MultiarchLock.from_lock_data(data), config.target_environments)
+        assert result.ok, result.errors[:3]
+
+    project = write_check_project(session.work / "check-project", data)
+    home = session.fresh("check-home")
+    tools = session.tools
+
+    def command(poetry: PoetryInstall, *args: str) -> Command:
+        return poetry_command(poetry, *args, cwd=project, home=home)
+
+    print(
+        f"\n== poetry multiarch check: {packages} packages x {len(CHECK_ENVIRONMENTS)}"
+        f" environments x {len(CHECK_PYTHONS)} Pythons"
+    )
+    if session.warmup:
+        analyse()
+        run_measured(command(tools.plugin, "multiarch", "check"))
+    figures = report.CheckFigures(
+        packages=packages,
+        targets=len(config.target_environments),
+        runs=runs,
+        analysis=time_calls(analyse, runs),
+        command=time_command(command(tools.plugin, "multiarch", "check"), runs),
+        version_plugin=time_command(command(tools.plugin, "--version"), runs),
+        version_stock=time_command(command(tools.stock, "--version"), runs),
+    )
+    for label, stats in figures.rows():
+        print(f"  {label:45s} median {stats.median:.3f} s ({stats.low:.3f}–{stats.high:.3f})")
+    return figures
+
+
+def machine_description(tools: Tools) -> dict[str, str]:
+    cpu = "unknown"
+    cpuinfo = Path("/proc/cpuinfo")
+    if cpuinfo.exists():
+        for line in cpuinfo.read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    return {
+        "cores": str(os.cpu_count()),
+        "cpu": cpu,
+        "system": f"{platform.system()} {platform.machine()}",
+        "date": datetime.now(timezone.utc).strftime("%Y-%m-%d"),
+        "load": " ".join(f"{load:.1f}" for load in os.getloadavg()),
+        **tools.versions(),
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--runs", type=int, help="timed rounds per comparison (default 7)")
+    parser.add_argument("--no-warmup", action="store_true", help="skip the untimed round")
+    parser.add_argument("--smoke", action="store_true", help="1 run, tiny fixtures, no download")
+    parser.add_argument("--out", type=Path, help="where benchmarks.md/.png go (default docs/)")
+    parser.add_argument("--poetry", default="2.5.1", help="Poetry version (default 2.5.1)")
+    parser.add_argument("--packages", type=int, help="wide index: packages (default 60)")
+    parser.add_argument("--releases", type=int, help="wide index: releases per page (120)")
+    parser.add_argument("--check-packages", type=int, help="packages in the check lock (300)")
+    args = parser.parse_args()
+    smoke = args.smoke
+    args.runs = args.runs or (1 if smoke else 7)
+    args.no_warmup = args.no_warmup or smoke
+    packages = args.packages or (3 if smoke else 60)
+    releases = args.releases or (5 if smoke else 120)
+    check_packages = args.check_packages or (20 if smoke else 300)
+    out = args.out or (Path(tempfile.mkdtemp(prefix="bench-out-")) if smoke else REPO / "docs")
+
+    started = time.perf_counter()
+    work = Path(tempfile.mkdtemp(prefix="multiarch-bench-"))
+    try:
+        mirror = stand_in_mirror(work / "stand-in") if smoke else real_mirror()
+        tools = prepare_tools(args.poetry, work)
+        server = IndexServer(work / "index").start()
+        quiet_disconnects(server)
+        try:
+            session = Session(work, tools, server, args)
+            machine = machine_description(tools)
+            print(", ".join(f"{k}: {v}" for k, v in machine.items()))
+            wide = publish_wide_index(server, work, packages, releases)
+            real = mirror.publish(server)
+            results = report.Results(
+                machine=machine,
+                runs=args.runs,
+                warmup=session.warmup,
+                smoke=smoke,
+                wide_label=f"synthetic wide index ({packages} packages x {releases} releases"
+                " x 4 wheels per page)",
+                mirror_label=mirror.label,
+                mirror_origin=mirror.origin,
+                install_wide=install_comparison(
+                    session, f"install, wide index ({packages} x {releases} x 4)", wide, "wide"
+                ),
+                install_real=install_comparison(session, f"install, {mirror.label}", real, "real"),
+                lock_real=lock_comparison(session, f"lock, {mirror.label}", real, "real"),
+                lock_real_warm=lock_comparison(
+                    session, f"lock with warm caches, {mirror.label}", real, "real", warm=True
+                ),
+                check=check_benchmark(session, check_packages, max(args.runs, 3)),
+            )
+        finally:
+            server.stop()
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+    results.duration = time.perf_counter() - started
+    results.load_end = " ".join(f"{load:.1f}" for load in os.getloadavg())
+    out.mkdir(parents=True, exist_ok=True)
+    markdown, plot = report.write(results, out)
+    print()
+    print(report.summary_text(results))
+    print(f"\nwrote {markdown} and {plot}; the whole run took {results.duration:.0f} s")
+
+
+if __name__ == "__main__":
+    main()
