@@ -8,6 +8,11 @@ pure), so the run is reproducible. The index lists both machines' wheels of ever
 package, except the split dependency's aarch64 wheel, which is only served at a
 plain URL (the seed's shape: index release on x86_64, URL wheel on aarch64).
 
+For the install comparison with PyPI-sized pages, :meth:`Mirror.list_other_releases`
+adds to each page every file PyPI lists for the package's other releases (names and
+hashes from PyPI's JSON simple API, cached beside the wheels; never served, as nobody
+fetches them). The pinned release keeps exactly its downloaded files.
+
 For ``--smoke``, :func:`stand_in_mirror` builds a tiny stack of the same shape
 locally: nothing is downloaded.
 """
@@ -18,10 +23,18 @@ import hashlib
 import json
 import subprocess
 import sys
+import urllib.request
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from packaging.utils import canonicalize_name, parse_wheel_filename
+from packaging.utils import (
+    InvalidSdistFilename,
+    InvalidWheelFilename,
+    canonicalize_name,
+    parse_sdist_filename,
+    parse_wheel_filename,
+)
 from tests.harness.index import IndexServer
 from tests.harness.poetry import cache_root
 from tests.harness.wheels import build_wheel, sha256_of
@@ -93,6 +106,20 @@ class Mirror:
     label: str
     #: where the wheels come from, for the report
     origin: str
+    #: every file name and sha256 of each package's other releases (PyPI's listing)
+    other_releases: Callable[[], dict[str, list[tuple[str, str]]]]
+    #: where those listings come from, for the report
+    other_releases_origin: str
+
+    def list_other_releases(self, server: IndexServer) -> int:
+        """Make each package's index page as long as its listing says (files never
+        served); return how many links that added."""
+        added = 0
+        for files in self.other_releases().values():
+            for filename, sha256 in files:
+                server.list_only(filename, sha256)
+                added += 1
+        return added
 
     def publish(self, server: IndexServer) -> Project:
         """Serve the wheels (symlinked, hashed once) and list them on the index, except
@@ -127,6 +154,9 @@ def real_mirror() -> Mirror:
         " `manylinux2014_x86_64` and `manylinux2014_aarch64`, CPython 3.11, cached under"
         " `~/.cache/poetry-plugin-multiarch/`, versions pinned in `benchmarks/mirror.py`:"
         f" {', '.join(f'{name} {version}' for name, version in STACK.items())}.",
+        _pypi_listings,
+        "every file PyPI's simple index lists for the other releases of each package"
+        " (fetched once from PyPI's JSON simple API, cached beside the wheels)",
     )
 
 
@@ -148,14 +178,15 @@ def stand_in_mirror(directory: Path) -> Mirror:
         f"stand-in mirror ({len(_STAND_IN)} packages, --smoke)",
         "tiny wheels built locally in the stack's shape (platform wheels for both machines,"
         " pure wheels, one dependency chain): nothing is downloaded.",
+        _stand_in_listings,
+        "40 made-up older releases x 4 wheels per package",
     )
 
 
 def _real_wheels() -> dict[str, list[Path]]:
     """The stack's wheels per machine, downloaded on first use."""
     pins = [f"{name}=={version}" for name, version in sorted(STACK.items())]
-    digest = hashlib.sha256("\n".join(pins).encode()).hexdigest()[:12]
-    root = cache_root() / f"real-wheels-{digest}"
+    root = _real_root()
     wheels = {}
     for machine, platform in MACHINES.items():
         directory = root / machine
@@ -196,3 +227,58 @@ def _hashes(wheels: dict[str, list[Path]]) -> dict[str, str]:
         record.write_text(json.dumps(known, indent=1, sort_keys=True))
         hashes.update(known)
     return hashes
+
+
+def _pypi_listings() -> dict[str, list[tuple[str, str]]]:
+    """(file name, sha256) of every file of every other release PyPI lists, per package
+    of STACK; fetched once (about 10 MB of JSON), then read from the cache."""
+    record = _real_root() / "pypi-other-releases.json"
+    if record.exists():
+        return {
+            name: [tuple(f) for f in files]
+            for name, files in json.loads(record.read_text()).items()
+        }
+    listings = {}
+    for name, version in sorted(STACK.items()):
+        request = urllib.request.Request(
+            f"https://pypi.org/simple/{name}/",
+            headers={"Accept": "application/vnd.pypi.simple.v1+json"},
+        )
+        with urllib.request.urlopen(request, timeout=60) as response:
+            page = json.load(response)
+        listings[name] = [
+            (f["filename"], f["hashes"]["sha256"])
+            for f in page["files"]
+            if "sha256" in f.get("hashes", {}) and _version_of(f["filename"]) not in (None, version)
+        ]
+    record.write_text(json.dumps(listings, indent=0, sort_keys=True))
+    return listings
+
+
+def _stand_in_listings() -> dict[str, list[tuple[str, str]]]:
+    listings = {}
+    for name, _version, _, _ in _STAND_IN:
+        module = name.replace("-", "_")
+        listings[name] = [
+            (f"{module}-0.{release}.0-py3-none-{platform}.whl", hashlib.sha256(
+                f"{name}{release}{platform}".encode()).hexdigest())
+            for release in range(40)
+            for platform in ("manylinux2014_x86_64", "manylinux2014_aarch64", "win_amd64", "any")
+        ]  # fmt: skip
+    return listings
+
+
+def _version_of(filename: str) -> str | None:
+    """The release a listed file belongs to (``None``: not a wheel or an sdist)."""
+    try:
+        if filename.endswith(".whl"):
+            return str(parse_wheel_filename(filename)[1])
+        return str(parse_sdist_filename(filename)[1])
+    except (InvalidWheelFilename, InvalidSdistFilename):
+        return None
+
+
+def _real_root() -> Path:
+    pins = [f"{name}=={version}" for name, version in sorted(STACK.items())]
+    digest = hashlib.sha256("\n".join(pins).encode()).hexdigest()[:12]
+    return cache_root() / f"real-wheels-{digest}"

@@ -20,6 +20,7 @@ import shutil
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -114,9 +115,17 @@ def quiet_disconnects(server: IndexServer) -> None:
     httpd.handle_error = handle_error  # type: ignore[method-assign]
 
 
-def install_comparison(session: Session, title: str, project: Project, tag: str) -> Comparison:
+def install_comparison(
+    session: Session,
+    title: str,
+    project: Project,
+    tag: str,
+    *,
+    after_lock: Callable[[], object] | None = None,
+) -> Comparison:
     """`poetry install` (plugin, stock) and `uv sync` from one lock each, written once
-    beforehand (Poetry's by the plugin, so it carries the URLs stock Poetry ignores).
+    beforehand (Poetry's by the plugin, so it carries the URLs stock Poetry ignores);
+    *after_lock* changes the index between locking and installing.
     Afterwards, all three venvs must hold the same distributions."""
     tools, index_url = session.tools, session.server.index_url()
     plugin_dir = write_poetry_project(session.work / f"{tag}-install-plugin", project, index_url)
@@ -126,6 +135,8 @@ def install_comparison(session: Session, title: str, project: Project, tag: str)
     run_measured(uv_command(tools, "lock", cwd=uv_dir, cache=session.fresh("uv-cache")))
     stock_dir = session.work / f"{tag}-install-stock"
     shutil.copytree(plugin_dir, stock_dir)  # the same pyproject.toml and poetry.lock
+    if after_lock is not None:
+        after_lock()
 
     def poetry_install(poetry: PoetryInstall, project_dir: Path) -> Command:
         shutil.rmtree(project_dir / ".venv", ignore_errors=True)
@@ -294,6 +305,7 @@ def main() -> None:
                 " x 4 wheels per page)",
                 mirror_label=mirror.label,
                 mirror_origin=mirror.origin,
+                other_releases_origin=mirror.other_releases_origin,
                 install_wide=install_comparison(
                     session, f"install, wide index ({packages} x {releases} x 4)", wide, "wide"
                 ),
@@ -301,6 +313,17 @@ def main() -> None:
                 lock_real=lock_comparison(session, f"lock, {mirror.label}", real, "real"),
                 lock_real_warm=lock_comparison(
                     session, f"lock with warm caches, {mirror.label}", real, "real", warm=True
+                ),
+                # last: the long pages list releases whose files do not exist, which
+                # a lock would pick
+                install_real_pypi=install_comparison(
+                    session,
+                    f"install, {mirror.label}, PyPI's page listings",
+                    real,
+                    "real-pypi",
+                    after_lock=lambda: print(
+                        f"  listed {mirror.list_other_releases(server)} files of other releases"
+                    ),
                 ),
                 check=check_benchmark(session, check_packages, max(args.runs, 3)),
             )

@@ -20,6 +20,7 @@ REPO = Path(__file__).resolve().parents[2]
 FIGURES = (
     "install wall time, synthetic wide index",
     "install wall time, real-wheel mirror",
+    "install wall time, real-wheel mirror with PyPI's page listings",
     "index-page requests during install",
     "`poetry lock` wall time, real-wheel mirror",
     "`poetry multiarch check`",
@@ -49,7 +50,7 @@ def test_smoke_run_writes_every_figure(tmp_path: Path) -> None:
         assert row is not None, f"no row for {figure!r} in:\n{summary}"
         assert row.count("|") == 9, row  # figure, plugin, stock, ratio, target, met, uv, uv/stock
     assert "Smoke run" in markdown
-    for figure in FIGURES[:3]:
+    for figure in FIGURES[:4]:
         assert figure in result.stdout  # printed too
 
     png = (out / "benchmarks.png").read_bytes()
