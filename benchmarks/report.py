@@ -97,18 +97,25 @@ def _ratio(stats: Stats | None) -> str:
     return "–" if stats is None else f"**{stats.median:.2f}** ({stats.low:.2f}–{stats.high:.2f})"
 
 
-def _wall_time_row(comparison: Comparison, label: str, short: str, target: float) -> Row:
-    """A plugin-vs-stock wall-time row with uv beside it; met when the median ratio is."""
-    ratio = comparison.ratio("plugin", "stock")
+def _versus_stock_row(
+    comparison: Comparison, label: str, short: str | None, target: float, *, rss: bool = False
+) -> Row:
+    """A plugin-vs-stock row (wall time, or peak RSS with *rss*) with uv beside it; met
+    when the median ratio is within *target*."""
+    if rss:
+        metric, value = "rss", lambda name: _mib(comparison.rss(name))
+    else:
+        metric, value = "seconds", lambda name: _seconds(comparison.seconds(name))
+    ratio = comparison.ratio("plugin", "stock", metric)
     return Row(
         label,
-        _seconds(comparison.seconds("plugin")),
-        _seconds(comparison.seconds("stock")),
+        value("plugin"),
+        value("stock"),
         ratio,
         f"≤ {target:.2f}× stock",
         ratio.median <= target,
-        _seconds(comparison.seconds("uv")),
-        comparison.ratio("uv", "stock"),
+        value("uv"),
+        comparison.ratio("uv", "stock", metric),
         short,
         target,
     )
@@ -116,19 +123,19 @@ def _wall_time_row(comparison: Comparison, label: str, short: str, target: float
 
 def _headline_rows(r: Results) -> list[Row]:
     rows = [
-        _wall_time_row(
+        _versus_stock_row(
             r.install_wide,
             "install wall time, synthetic wide index",
             "install\nwide index",
             INSTALL_TARGET,
         ),
-        _wall_time_row(
+        _versus_stock_row(
             r.install_real,
             "install wall time, real-wheel mirror",
             "install\nreal mirror",
             INSTALL_TARGET,
         ),
-        _wall_time_row(
+        _versus_stock_row(
             r.install_real_pypi,
             "install wall time, real-wheel mirror with PyPI's page listings",
             "install\nreal, PyPI pages",
@@ -154,7 +161,7 @@ def _headline_rows(r: Results) -> list[Row]:
         )
     )
     rows.append(
-        _wall_time_row(
+        _versus_stock_row(
             r.lock_real,
             "`poetry lock` wall time, real-wheel mirror, empty caches",
             "lock\nreal mirror",
@@ -162,7 +169,7 @@ def _headline_rows(r: Results) -> list[Row]:
         )
     )
     rows.append(
-        _wall_time_row(
+        _versus_stock_row(
             r.lock_real_warm,
             "`poetry lock` wall time, real-wheel mirror, warm caches",
             "lock, warm\nreal mirror",
@@ -185,21 +192,7 @@ def _headline_rows(r: Results) -> list[Row]:
         (r.install_real, "peak RSS, `poetry install` (real-wheel mirror)", "peak RSS\ninstall"),
         (r.install_wide, "peak RSS, `poetry install` (wide index)", None),
     ):
-        ratio = comparison.ratio("plugin", "stock", "rss")
-        rows.append(
-            Row(
-                label,
-                _mib(comparison.rss("plugin")),
-                _mib(comparison.rss("stock")),
-                ratio,
-                f"≤ {RSS_TARGET:.2f}× stock",
-                ratio.median <= RSS_TARGET,
-                _mib(comparison.rss("uv")),
-                comparison.ratio("uv", "stock", "rss"),
-                short,
-                RSS_TARGET,
-            )
-        )
+        rows.append(_versus_stock_row(comparison, label, short, RSS_TARGET, rss=True))
     return rows
 
 
