@@ -94,7 +94,7 @@ def use_venv_platform_tags(env: Env, io: IO) -> None:
 
 
 def downloader_class() -> type[Downloader]:
-    """Poetry's ``Downloader``: in ``poetry.utils.download`` from 2.3 (its old home,
+    """Poetry's ``Downloader``: in ``poetry.utils.download`` from 2.5 (its old home,
     ``poetry.utils.helpers``, warns there), only in ``helpers`` before."""
     try:
         from poetry.utils.download import Downloader
