@@ -131,11 +131,13 @@ def _check_selection(
     supported_tags: Sequence[Tag],
     lock_data: dict[str, Any],
 ) -> None:
-    """What Poetry would let pass: one package installed from two alternatives, or a
-    required package left out because none of its alternatives covers this machine.
+    """What Poetry would let pass: one package installed from two alternatives, a
+    required package left out because none of its alternatives covers this machine, or
+    one to install that has no locked artifact for this machine's tags.
 
     :raises AmbiguousAlternativesError:
     :raises MissingAlternativeError:
+    :raises NoArtifactForMachineError:
     """
     lock = MultiarchLock.from_lock_data(lock_data)
     installing = [op.package for op in operations if op.job_type in ("install", "update")]
@@ -147,15 +149,21 @@ def _check_selection(
             entries = [entry for p in packages if (entry := _lock_entry(lock, p))]
             raise ambiguous_alternatives_error(name, entries, marker_env)
     needs = {}
-    entries = []
     for package in installing:
         entry = _lock_entry(lock, package)
         label = f"{package.pretty_name} {package.pretty_version}"
         needs[label] = entry.dependencies if entry else _requirements(package)
-        if entry is not None and entry.files:  # no files locked: Poetry asks the index
-            entries.append(entry)
     check_requirements_met(lock, needs, marker_env)
-    check_artifacts_install(entries, supported_tags, marker_env)
+    fetched = [
+        entry
+        for op in operations
+        if op.job_type in ("install", "update")
+        and not op.skipped
+        # no files locked: Poetry asks the index
+        and (entry := _lock_entry(lock, op.package)) is not None
+        and entry.files
+    ]
+    check_artifacts_install(fetched, supported_tags, marker_env)
 
 
 def _lock_entry(lock: MultiarchLock, package: Package) -> LockedPackage | None:
