@@ -149,20 +149,17 @@ def _check_selection(
             entries = [entry for p in packages if (entry := _lock_entry(lock, p))]
             raise ambiguous_alternatives_error(name, entries, marker_env)
     needs = {}
-    for package in installing:
+    fetched = []
+    for op in operations:
+        if op.job_type not in ("install", "update"):
+            continue
+        package = op.package
         entry = _lock_entry(lock, package)
         label = f"{package.pretty_name} {package.pretty_version}"
         needs[label] = entry.dependencies if entry else _requirements(package)
+        if entry is not None and entry.files and not op.skipped:  # no files: Poetry asks the index
+            fetched.append(entry)
     check_requirements_met(lock, needs, marker_env)
-    fetched = [
-        entry
-        for op in operations
-        if op.job_type in ("install", "update")
-        and not op.skipped
-        # no files locked: Poetry asks the index
-        and (entry := _lock_entry(lock, op.package)) is not None
-        and entry.files
-    ]
     check_artifacts_install(fetched, supported_tags, marker_env)
 
 
