@@ -24,10 +24,6 @@ pytestmark = [pytest.mark.e2e, pytest.mark.aarch64]
 WHEEL_TAG = {"x86_64": X86, "aarch64": AARCH64}
 
 
-def python_minor(interpreter) -> str:
-    return interpreter.run("-c", "import sys; print('%d.%d' % sys.version_info[:2])").stdout.strip()
-
-
 @pytest.mark.parametrize("machine", ["x86_64", "aarch64"])
 def test_one_lock_installs_the_right_wheels_on_each_machine(
     poetry: PoetryInstall, index, home, tmp_path, interpreter_of, machine
@@ -65,7 +61,7 @@ def test_aarch64_gap_fails_the_lock_with_targets_and_the_install_without(
 ) -> None:
     """jaxlib 0.1.71 from the index only: no aarch64 artifact anywhere."""
     aarch64 = interpreter_of("aarch64")
-    minor = python_minor(aarch64)
+    minor = aarch64.minor()
     seed = publish_seed(index, tmp_path)
     deps = 'jaxlib = "0.1.71"\nnumpy = "1.26.4"\n'
     gated = write_project(
@@ -109,7 +105,7 @@ def test_poetry_on_aarch64_writes_the_same_lock_bytes(
     foreign = prepare_poetry_on(aarch64, poetry.version, plugin_wheel)
     machine = aarch64.of_venv(foreign.root).run("-c", "import platform; print(platform.machine())")
     seed = publish_seed(index, tmp_path)
-    extra = targets("linux-x86_64", "linux-aarch64", python=(python_minor(aarch64),))
+    extra = targets("linux-x86_64", "linux-aarch64", python=(aarch64.minor(),))
     deps = seed_dependencies(seed) + 'numpy = "1.26.4"\n'
     on_x86 = write_project(tmp_path / "x86_64", deps, {"main": seed.index_url}, extra=extra)
     on_arm = tmp_path / "aarch64"

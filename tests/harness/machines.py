@@ -49,6 +49,10 @@ class Interpreter:
             **kwargs,
         )
 
+    def minor(self) -> str:
+        """Its CPython minor, ``3.11``."""
+        return self.run("-c", "import sys; print('%d.%d' % sys.version_info[:2])").stdout.strip()
+
     def of_venv(self, venv: Path) -> Interpreter:
         """The interpreter of a venv made from this one."""
         return Interpreter(self.machine, venv / "bin" / "python", self.env)
@@ -125,10 +129,9 @@ def prepare_poetry_on(interpreter: Interpreter, version: str, plugin_wheel: Path
     For a foreign machine the host's pip installs the machine's wheels into the venv
     (``--platform``): pip itself under emulation would take minutes.
     """
-    minor = interpreter.run("-c", "import sys; print('%d.%d' % sys.version_info[:2])").stdout
-    minor = minor.strip()
+    minor = interpreter.minor()
     root = cache_root() / f"poetry-{version}-{interpreter.machine}-py{minor}"
-    (site_packages,) = [root / "lib" / f"python{minor}" / "site-packages"]
+    site_packages = root / "lib" / f"python{minor}" / "site-packages"
     stamp = root / ".complete"
     if not stamp.exists():
         shutil.rmtree(root, ignore_errors=True)
