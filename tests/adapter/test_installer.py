@@ -7,26 +7,31 @@ from pathlib import Path
 import pytest
 from cleo.io.buffered_io import BufferedIO
 from cleo.io.null_io import NullIO
+from packaging.tags import Tag
 from poetry.config.config import Config
 from poetry.core.packages.package import Package
 from poetry.core.packages.project_package import ProjectPackage
 from poetry.core.packages.utils.link import Link
 from poetry.installation import executor as executor_module
+from poetry.installation.chooser import Chooser
 from poetry.installation.executor import Executor
 from poetry.installation.installer import Installer
 from poetry.installation.operations import Install
 from poetry.packages.locker import Locker
 from poetry.repositories import Repository, RepositoryPool
+from poetry.repositories.legacy_repository import LegacyRepository
 from poetry.utils.env import MockEnv
 
 from poetry_plugin_multiarch.adapter.artifacts import (
-    LockedArtifactPool,
+    LockedArtifactChooser,
     _reason,
     locked_links,
     prefetch_artifacts,
+    use_locked_artifacts,
 )
 from poetry_plugin_multiarch.adapter.installer import MultiarchInstaller, _StrictConfig, make_strict
-from tests.harness.scenarios import X86
+from tests.harness.index import IndexServer
+from tests.harness.scenarios import AARCH64, X86
 from tests.harness.wheels import build_wheel, sha256_of
 
 URL = "https://host.example/files/jaxlib-0.1.71-py3-none-manylinux2014_x86_64.whl"
@@ -64,32 +69,62 @@ def test_locked_links_need_every_url(files) -> None:
     assert locked_links(package_with(files)) is None
 
 
-def test_pool_answers_from_the_lock_without_the_index() -> None:
-    pool = RepositoryPool([NoIndexRepository("main")])
-    wrapped = LockedArtifactPool(pool, NullIO())
-    package = package_with([{"file": "x.whl", "hash": "sha256:abc", "url": URL}])
-    assert [
-        link.url_without_fragment
-        for link in wrapped.repository("main").find_links_for_package(package)
-    ] == [URL]
-    assert wrapped.has_repository("main")
+X86_ENV = MockEnv(
+    (3, 11, 4), platform="linux", platform_machine="x86_64",
+    supported_tags=[Tag("py3", "none", "manylinux2014_x86_64"), Tag("py3", "none", "any")],
+)  # fmt: skip
 
 
-def test_pool_falls_back_to_the_index_and_says_so_at_verbose() -> None:
-    repository = Repository("main")
-    pool = RepositoryPool([repository])
-    io = BufferedIO()
-    io.set_verbosity(io.output.verbosity.VERBOSE)
-    links = (
-        LockedArtifactPool(pool, io)
-        .repository("main")
-        .find_links_for_package(package_with([{"file": "x.whl", "hash": "sha256:abc"}]))
-    )
-    assert links == []
-    assert (
-        "multiarch: poetry.lock names no artifact URLs for jaxlib (0.1.71);"
-        " reading the index page of source main"
-    ) in io.fetch_output()
+def locked_chooser(pool: RepositoryPool, io=None, tmp_path: Path | None = None) -> Chooser:
+    config = Config()
+    if tmp_path is not None:
+        config.merge({"cache-dir": str(tmp_path / "cache")})
+    chooser = Chooser(pool, X86_ENV, config)
+    use_locked_artifacts(chooser, io or NullIO())
+    return chooser
+
+
+def test_chooser_picks_among_the_locked_files_without_the_index() -> None:
+    arm = URL.replace("x86_64", "aarch64")
+    package = package_with([
+        {"file": f"jaxlib-0.1.71-{AARCH64}.whl", "hash": "sha256:aa", "url": arm},
+        {"file": f"jaxlib-0.1.71-{X86}.whl", "hash": "sha256:bb", "url": URL},
+    ])  # fmt: skip
+    chooser = locked_chooser(RepositoryPool([NoIndexRepository("main")]))
+
+    link = chooser.choose_for(package)
+
+    assert isinstance(chooser, Chooser)
+    assert link.url_without_fragment == URL
+    assert link.hashes == {"sha256": "bb"}
+
+
+def test_chooser_without_locked_urls_hashes_bare_index_links_and_says_so(tmp_path: Path) -> None:
+    """A stock lock has hashes but no URLs; on an index whose links carry no hash,
+    Poetry's own chooser computes each link's hash to match the lock's."""
+    server = IndexServer(tmp_path / "index", hashes=False).start()
+    try:
+        wheel = build_wheel(tmp_path / "dist", "jaxlib", "0.1.71", X86)
+        server.publish(wheel)
+        config = Config()
+        config.merge({"cache-dir": str(tmp_path / "cache")})
+        repository = LegacyRepository("main", server.index_url(), config=config, disable_cache=True)
+        io = BufferedIO()
+        io.set_verbosity(io.output.verbosity.VERBOSE)
+        chooser = locked_chooser(RepositoryPool([repository], config=config), io, tmp_path)
+        package = package_with([{"file": wheel.name, "hash": f"sha256:{sha256_of(wheel)}"}])
+        package._source_url = server.index_url()
+
+        link = chooser.choose_for(package)
+
+        assert link.url_without_fragment == server.file_url(wheel.name)
+        assert "/main/simple/jaxlib/" in server.paths()
+        assert (
+            "multiarch: poetry.lock names no artifact URLs for jaxlib (0.1.71);"
+            " reading the index page of source main"
+        ) in io.fetch_output()
+    finally:
+        server.stop()
 
 
 class FakeResponse:
@@ -133,8 +168,8 @@ def test_make_strict_turns_poetrys_installer_into_ours(tmp_path: Path) -> None:
     make_strict(installer, NullIO())
     make_strict(installer, NullIO())
     assert type(installer) is MultiarchInstaller
-    assert isinstance(installer.executor._chooser._pool, LockedArtifactPool)
-    assert not isinstance(installer.executor._chooser._pool._pool, LockedArtifactPool)
+    assert type(installer.executor._chooser) is LockedArtifactChooser
+    assert installer.executor._chooser._pool is pool
 
 
 def test_prefetched_archives_are_not_hashed_again_unless_changed(

@@ -1,11 +1,10 @@
 """Artifacts for an install, taken from the lock and fetched before anything changes.
 
-:class:`LockedArtifactPool` stands in for the repository pool of Poetry's
-``Chooser``: a package whose locked files all have URLs gets its links from the lock
-(so the chooser picks by the interpreter's tag priority among exactly the locked
-files) and no index page is read. :func:`prefetch_artifacts` downloads every archive
-an install needs into Poetry's artifact cache and checks its hash, all before the
-first operation runs.
+:class:`LockedArtifactChooser` is Poetry's ``Chooser``, except that a package whose
+locked files all have URLs gets its links from the lock (so it picks by the
+interpreter's tag priority among exactly the locked files) and no index page is read.
+:func:`prefetch_artifacts` downloads every archive an install needs into Poetry's
+artifact cache and checks its hash, all before the first operation runs.
 """
 
 from __future__ import annotations
@@ -16,12 +15,12 @@ import os
 import re
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from poetry.core.packages.utils.link import Link
 from poetry.utils.helpers import get_file_hash
 
-from poetry_plugin_multiarch.adapter.compat import downloader_class
+from poetry_plugin_multiarch.adapter.compat import LinkHookChooser, downloader_class
 from poetry_plugin_multiarch.errors import ArtifactFetchError
 from poetry_plugin_multiarch.urls import redact_text, redact_url
 
@@ -30,11 +29,11 @@ if TYPE_CHECKING:
 
     from cleo.io.io import IO
     from poetry.core.packages.package import Package
+    from poetry.installation.chooser import Chooser
     from poetry.installation.executor import Executor
     from poetry.installation.operations.operation import Operation
-    from poetry.repositories import Repository, RepositoryPool
 
-__all__ = ["LockedArtifactPool", "locked_links", "prefetch_artifacts"]
+__all__ = ["LockedArtifactChooser", "locked_links", "prefetch_artifacts", "use_locked_artifacts"]
 
 
 def locked_links(package: Package) -> list[Link] | None:
@@ -49,45 +48,31 @@ def locked_links(package: Package) -> list[Link] | None:
     return links or None
 
 
-class _LockedArtifactRepository:
-    """A repository whose links for a locked package come from the lock."""
+class LockedArtifactChooser(LinkHookChooser):
+    """Poetry's ``Chooser``, choosing among the lock's files when each has a URL.
 
-    def __init__(self, repository: Repository, io: IO) -> None:
-        self._repository = repository
-        self._io = io
+    Otherwise (a lock written by stock Poetry) Poetry's own code reads the source's
+    index page, computing a hash the page does not give, as it does without the plugin.
+    Made from the executor's chooser in place (:func:`use_locked_artifacts`).
+    """
 
-    def find_links_for_package(self, package: Package) -> list[Link]:
+    _multiarch_io: IO
+
+    def links_instead(self, package: Package) -> list[Link] | None:
         links = locked_links(package)
-        if links is not None:
-            return links
-        if self._io.is_verbose():
-            self._io.write_line(
+        if links is None and self._multiarch_io.is_verbose():
+            self._multiarch_io.write_line(
                 f"<debug>multiarch: poetry.lock names no artifact URLs for"
                 f" {package.pretty_name} ({package.full_pretty_version});"
-                f" reading the index page of source {self._repository.name}</debug>"
+                f" reading the index page of source {package.source_reference or 'PyPI'}</debug>"
             )
-        return self._repository.find_links_for_package(package)  # type: ignore[attr-defined]
-
-    def __getattr__(self, name: str) -> Any:
-        return getattr(self._repository, name)
+        return links
 
 
-class LockedArtifactPool:
-    """The pool a ``Chooser`` sees: every repository answers from the lock first."""
-
-    def __init__(self, pool: RepositoryPool, io: IO) -> None:
-        self._pool = pool
-        self._io = io
-
-    def repository(self, name: str) -> _LockedArtifactRepository:
-        return _LockedArtifactRepository(self._pool.repository(name), self._io)
-
-    @property
-    def repositories(self) -> list[_LockedArtifactRepository]:
-        return [_LockedArtifactRepository(r, self._io) for r in self._pool.repositories]
-
-    def __getattr__(self, name: str) -> Any:
-        return getattr(self._pool, name)
+def use_locked_artifacts(chooser: Chooser, io: IO) -> None:
+    """Turn the executor's *chooser* into a :class:`LockedArtifactChooser`. Idempotent."""
+    chooser.__class__ = LockedArtifactChooser
+    chooser._multiarch_io = io  # type: ignore[attr-defined]
 
 
 #: Source types whose archive the executor downloads (git, file and directory

@@ -18,13 +18,23 @@ import packaging
 import packaging.tags
 from packaging.tags import compatible_tags, cpython_tags, generic_tags
 from packaging.version import Version
+from poetry.installation.chooser import Chooser
+from poetry.repositories import Repository
 
 if TYPE_CHECKING:
     from cleo.io.io import IO
+    from poetry.core.packages.package import Package
+    from poetry.core.packages.utils.link import Link
     from poetry.utils.env import Env
     from poetry.utils.helpers import Downloader
 
-__all__ = ["PoetryFeatures", "downloader_class", "poetry_features", "use_venv_platform_tags"]
+__all__ = [
+    "LinkHookChooser",
+    "PoetryFeatures",
+    "downloader_class",
+    "poetry_features",
+    "use_venv_platform_tags",
+]
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
@@ -101,3 +111,42 @@ def downloader_class() -> type[Downloader]:
     except ImportError:
         from poetry.utils.helpers import Downloader
     return Downloader
+
+
+class LinkHookChooser(Chooser):
+    """Poetry's own ``Chooser`` with one hook every release calls: :meth:`links_instead`.
+
+    Poetry 2.0 – 2.4 read a package's links in ``_get_links`` (links without a hash pass,
+    the archive's hash is checked after download); 2.5+ read them from the repository
+    ``_get_repository`` returns and, for a link without a hash, have that repository (an
+    ``HTTPRepository``) compute it. Without a hook's links, Poetry's own path runs
+    unchanged, with the pool's real repositories.
+    """
+
+    def links_instead(self, package: Package) -> list[Link] | None:
+        """Links to choose among instead of the source's, or ``None`` to ask the source."""
+        return None
+
+    def _get_links(self, package: Package) -> list[Link]:  # Poetry 2.0 - 2.4
+        links = self.links_instead(package)
+        if links is None:
+            return super()._get_links(package)  # type: ignore[misc]
+        return links
+
+    def _get_repository(self, package: Package) -> Repository:  # Poetry 2.5+
+        links = self.links_instead(package)
+        if links is None:
+            return super()._get_repository(package)  # type: ignore[misc]
+        return _GivenLinks(package.source_reference or "poetry.lock", links)
+
+
+class _GivenLinks(Repository):
+    """What ``Chooser._get_repository`` returns for hook links: a repository serving
+    them. Each carries the lock's hash, so the chooser never needs to compute one."""
+
+    def __init__(self, name: str, links: list[Link]) -> None:
+        super().__init__(name)
+        self._links = links
+
+    def find_links_for_package(self, package: Package) -> list[Link]:
+        return list(self._links)

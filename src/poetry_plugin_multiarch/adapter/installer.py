@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any
 from packaging.markers import InvalidMarker, Marker
 from poetry.installation.installer import Installer
 
-from poetry_plugin_multiarch.adapter.artifacts import LockedArtifactPool, prefetch_artifacts
+from poetry_plugin_multiarch.adapter.artifacts import prefetch_artifacts, use_locked_artifacts
 from poetry_plugin_multiarch.adapter.compat import poetry_features, use_venv_platform_tags
 from poetry_plugin_multiarch.config import MultiarchConfig
 from poetry_plugin_multiarch.errors import NoTargetForMachineError
@@ -195,5 +195,4 @@ def make_strict(installer: Installer, io: IO, config: MultiarchConfig | None = N
         return
     installer.__class__ = MultiarchInstaller
     installer._multiarch_config = config or MultiarchConfig()  # type: ignore[attr-defined]
-    chooser = installer.executor._chooser
-    chooser._pool = LockedArtifactPool(chooser._pool, io)
+    use_locked_artifacts(installer.executor._chooser, io)
