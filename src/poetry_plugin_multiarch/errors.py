@@ -17,6 +17,7 @@ __all__ = [
     "MultiarchError",
     "NoTargetForMachineError",
     "OverlappingAlternativesError",
+    "UnhashedArtifactError",
 ]
 
 
@@ -50,6 +51,10 @@ class AmbiguousAlternativesError(MultiarchError):
 
 class ArtifactFetchError(MultiarchError):
     """A locked artifact could not be fetched or does not match its locked hash."""
+
+
+class UnhashedArtifactError(MultiarchError):
+    """The lock records no hash for an archive an install needs."""
 
 
 class NoArtifactForMachineError(MultiarchError):

@@ -30,6 +30,7 @@ from poetry_plugin_multiarch.adapter.artifacts import (
     use_locked_artifacts,
 )
 from poetry_plugin_multiarch.adapter.installer import MultiarchInstaller, _StrictConfig, make_strict
+from poetry_plugin_multiarch.errors import ArtifactFetchError, UnhashedArtifactError
 from tests.harness.index import IndexServer
 from tests.harness.scenarios import AARCH64, X86
 from tests.harness.wheels import build_wheel, sha256_of
@@ -202,3 +203,46 @@ def test_prefetched_archives_are_not_hashed_again_unless_changed(
     archive.write_bytes(b"changed after the check")
     with pytest.raises(RuntimeError, match="Hash for jaxlib"):
         executor._validate_archive_hash(archive, package)
+
+
+def fetching_executor(tmp_path: Path) -> Executor:
+    config = Config()
+    config.merge({"cache-dir": str(tmp_path / "cache")})
+    return Executor(MockEnv(), RepositoryPool(config=config), config, NullIO())
+
+
+@pytest.mark.parametrize("files", [[], [{"file": "six-1.16.0-py3-none-any.whl"}]],
+                         ids=["no-files", "file-without-hash"])  # fmt: skip
+def test_prefetch_refuses_an_archive_without_a_locked_hash(index, tmp_path: Path, files) -> None:
+    url = index.publish(build_wheel(tmp_path / "dist", "six", "1.16.0"))
+    package = Package("six", "1.16.0", source_type="url", source_url=url)
+    package.files = files
+
+    with pytest.raises(UnhashedArtifactError) as raised:
+        prefetch_artifacts(fetching_executor(tmp_path), [Install(package)], NullIO())
+
+    reason = "`files` is empty" if not files else "no hash for six-1.16.0-py3-none-any.whl"
+    assert f"  six 1.16.0 (url {url}): {reason}" in raised.value.message
+    assert "poetry lock --regenerate" in raised.value.hint
+    assert index.paths() == []
+
+
+@pytest.mark.parametrize("offset", [0, 1])
+def test_prefetch_checks_a_recorded_size(index, tmp_path: Path, offset: int) -> None:
+    wheel = build_wheel(tmp_path / "dist", "six", "1.16.0")
+    url = index.publish(wheel)
+    size = wheel.stat().st_size + offset
+    package = Package("six", "1.16.0", source_type="url", source_url=url)
+    package.files = [{"file": wheel.name, "hash": f"sha256:{sha256_of(wheel)}", "size": size}]
+    executor = fetching_executor(tmp_path)
+
+    if offset == 0:
+        prefetch_artifacts(executor, [Install(package)], NullIO())
+        assert list((tmp_path / "cache").rglob(wheel.name))
+        return
+    with pytest.raises(ArtifactFetchError) as raised:
+        prefetch_artifacts(executor, [Install(package)], NullIO())
+    assert (
+        f"{url}: size mismatch: got {size - 1} bytes, poetry.lock has {size} bytes"
+    ) in raised.value.message
+    assert not list((tmp_path / "cache").rglob(wheel.name))

@@ -3,8 +3,9 @@
 :class:`LockedArtifactChooser` is Poetry's ``Chooser``, except that a package whose
 locked files all have URLs gets its links from the lock (so it picks by the
 interpreter's tag priority among exactly the locked files) and no index page is read.
-:func:`prefetch_artifacts` downloads every archive an install needs into Poetry's
-artifact cache and checks its hash, all before the first operation runs.
+:func:`prefetch_artifacts` refuses an archive the lock has no hash for, then downloads
+every archive an install needs into Poetry's artifact cache and checks its hash (and
+size, when recorded), all before the first operation runs.
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ from poetry.core.packages.utils.link import Link
 from poetry.utils.helpers import get_file_hash
 
 from poetry_plugin_multiarch.adapter.compat import LinkHookChooser, downloader_class
-from poetry_plugin_multiarch.errors import ArtifactFetchError
+from poetry_plugin_multiarch.errors import ArtifactFetchError, UnhashedArtifactError
 from poetry_plugin_multiarch.urls import redact_text, redact_url
 
 if TYPE_CHECKING:
@@ -37,11 +38,12 @@ __all__ = ["LockedArtifactChooser", "locked_links", "prefetch_artifacts", "use_l
 
 
 def locked_links(package: Package) -> list[Link] | None:
-    """Links to the package's locked files, or ``None`` if any file lacks a URL."""
+    """Links to the package's locked files, or ``None`` if any file lacks a URL (or
+    a hash: :func:`prefetch_artifacts` refuses that)."""
     links = []
     for entry in package.files:
         url = entry.get("url")
-        if not url:
+        if not url or not entry.get("hash"):
             return None
         algorithm, _, digest = entry["hash"].partition(":")
         links.append(Link(f"{url}#{algorithm}={digest}"))
@@ -97,6 +99,7 @@ def prefetch_artifacts(executor: Executor, operations: Sequence[Operation], io: 
     ]
     if not wanted:
         return
+    _refuse_unhashed(wanted)
     if io.is_verbose():
         io.write_line(f"<debug>multiarch: fetching {len(wanted)} locked artifacts first</debug>")
     workers = max(1, getattr(executor, "_max_workers", 1))
@@ -112,6 +115,35 @@ def prefetch_artifacts(executor: Executor, operations: Sequence[Operation], io: 
         )
     checked = dict(result for result in results if isinstance(result, tuple))
     executor._validate_archive_hash = _CheckedArchives(checked)  # type: ignore[method-assign]
+
+
+def _refuse_unhashed(operations: Sequence[Operation]) -> None:
+    """Every archive is checked against a hash in the lock (PEP 751 requires one):
+    Poetry would install an archive of a package with ``files = []`` (or without
+    ``files``) unchecked.
+
+    :raises UnhashedArtifactError: naming each such package, before any download.
+    """
+    lines = []
+    for op in operations:
+        package = op.package
+        files = package.files
+        unhashed = sorted(str(f.get("file")) for f in files if not f.get("hash"))
+        if files and not unhashed:
+            continue
+        if package.source_type == "url":
+            origin = f"url {redact_url(package.source_url or '')}"
+        else:
+            origin = f"source {package.source_reference or 'PyPI'}"
+        reason = f"no hash for {', '.join(unhashed)}" if unhashed else "`files` is empty"
+        lines.append(f"  {package.pretty_name} {package.pretty_version} ({origin}): {reason}")
+    if lines:
+        raise UnhashedArtifactError(
+            "poetry.lock records no hash for an archive this install needs, so it cannot"
+            " be checked; nothing was installed, updated or removed:\n" + "\n".join(lines),
+            "Re-lock to record the hashes: run `poetry lock --regenerate` (plain"
+            " `poetry lock` keeps a URL package's entry as it is).",
+        )
 
 
 class _CheckedArchives:
@@ -153,6 +185,10 @@ def _fetch(
         return f"{label}: {redact_url(url)}: {_reason(e)}"
     if not package.files:
         return None
+    if (mismatch := _size_mismatch(archive, package)) is not None:
+        with contextlib.suppress(OSError):
+            archive.unlink()
+        return f"{label}: {redact_url(url)}: {mismatch}"
     try:
         stat = archive.stat()
         checked = executor._validate_archive_hash(archive, package)
@@ -166,6 +202,17 @@ def _fetch(
             f" poetry.lock has {locked or 'no hash for ' + archive.name}"
         )
     return archive, (stat, checked)
+
+
+def _size_mismatch(archive: Path, package: Package) -> str | None:
+    """What is wrong with *archive*'s size, if the lock records one for it."""
+    locked = next((f.get("size") for f in package.files if f.get("file") == archive.name), None)
+    if locked is None:
+        return None
+    actual = archive.stat().st_size
+    if actual == int(locked):
+        return None
+    return f"size mismatch: got {actual} bytes, poetry.lock has {locked} bytes"
 
 
 def _download(executor: Executor, url: str, dest: Path) -> None:
