@@ -25,7 +25,13 @@ from poetry_plugin_multiarch.adapter.artifacts import (
     locked_links,
     prefetch_artifacts,
 )
-from poetry_plugin_multiarch.adapter.installer import MultiarchInstaller, _StrictConfig, make_strict
+from poetry_plugin_multiarch.adapter.installer import (
+    MultiarchInstaller,
+    _check_selection,
+    _StrictConfig,
+    make_strict,
+)
+from poetry_plugin_multiarch.errors import AmbiguousAlternativesError
 from tests.harness.scenarios import X86
 from tests.harness.wheels import build_wheel, sha256_of
 
@@ -167,3 +173,38 @@ def test_prefetched_archives_are_not_hashed_again_unless_changed(
     archive.write_bytes(b"changed after the check")
     with pytest.raises(RuntimeError, match="Hash for jaxlib"):
         executor._validate_archive_hash(archive, package)
+
+
+def _exclusive_extras() -> tuple[list[Package], dict]:
+    """dep 1.0 for extra `one`, dep 2.0 for extra `two`, as Poetry locks the
+    documented CPU/CUDA pattern (each with a wheel for any machine)."""
+    packages, entries = [], []
+    for version, extra in (("1.0", "one"), ("2.0", "two")):
+        wheel = f"dep-{version}-py3-none-any.whl"
+        package = Package("dep", version)
+        package.optional = True
+        package.files = [{"file": wheel, "hash": "sha256:aa"}]
+        packages.append(package)
+        entries.append(
+            {"name": "dep", "version": version, "optional": True, "groups": ["main"],
+             "markers": f'extra == "{extra}"', "files": package.files}
+        )  # fmt: skip
+    lock = {"package": entries, "metadata": {"lock-version": "2.1", "content-hash": "x"}}
+    return packages, lock
+
+
+def test_extras_poetry_skips_as_not_required_are_not_selected() -> None:
+    """`install -E one`: Poetry's transaction skips dep 2.0 ("Not required")."""
+    (one, two), lock = _exclusive_extras()
+    env = MockEnv()
+    operations = [Install(one), Install(two).skip("Not required")]
+    _check_selection(operations, env.marker_env, env.supported_tags, lock)
+
+
+def test_already_installed_alternatives_still_count_as_selected() -> None:
+    """A skip for "Already installed" leaves the package on this machine."""
+    (one, two), lock = _exclusive_extras()
+    env = MockEnv()
+    operations = [Install(one).skip("Already installed"), Install(two)]
+    with pytest.raises(AmbiguousAlternativesError, match="2 locked alternatives of dep apply"):
+        _check_selection(operations, env.marker_env, env.supported_tags, lock)

@@ -44,6 +44,9 @@ if TYPE_CHECKING:
 __all__ = ["MultiarchInstaller", "make_strict"]
 
 _RE_RESOLVE = "installer.re-resolve"
+#: Why Poetry's transaction skips an optional package that no requested extra selects
+#: (same text in 2.0 – 2.5); "Already installed" skips are still selected.
+_NOT_REQUIRED = "Not required"
 
 
 class _StrictConfig:
@@ -140,10 +143,10 @@ def _check_selection(
     :raises NoArtifactForMachineError:
     """
     lock = MultiarchLock.from_lock_data(lock_data)
-    installing = [op.package for op in operations if op.job_type in ("install", "update")]
+    operations = [op for op in operations if _selects(op)]
     by_name = defaultdict(list)
-    for package in installing:
-        by_name[package.name].append(package)
+    for op in operations:
+        by_name[op.package.name].append(op.package)
     for name, packages in by_name.items():
         if len(packages) > 1:
             entries = [entry for p in packages if (entry := _lock_entry(lock, p))]
@@ -151,8 +154,6 @@ def _check_selection(
     needs = {}
     fetched = []
     for op in operations:
-        if op.job_type not in ("install", "update"):
-            continue
         package = op.package
         entry = _lock_entry(lock, package)
         label = f"{package.pretty_name} {package.pretty_version}"
@@ -161,6 +162,12 @@ def _check_selection(
             fetched.append(entry)
     check_requirements_met(lock, needs, marker_env)
     check_artifacts_install(fetched, supported_tags, marker_env)
+
+
+def _selects(op: Operation) -> bool:
+    """Whether *op* puts its package on this machine: an install or update, unless
+    Poetry skipped it as not required (an exclusive extra that was not asked for)."""
+    return op.job_type in ("install", "update") and op.skip_reason != _NOT_REQUIRED
 
 
 def _lock_entry(lock: MultiarchLock, package: Package) -> LockedPackage | None:
