@@ -29,8 +29,17 @@ from poetry_plugin_multiarch.adapter.artifacts import (
     prefetch_artifacts,
     use_locked_artifacts,
 )
-from poetry_plugin_multiarch.adapter.installer import MultiarchInstaller, _StrictConfig, make_strict
-from poetry_plugin_multiarch.errors import ArtifactFetchError, UnhashedArtifactError
+from poetry_plugin_multiarch.adapter.installer import (
+    MultiarchInstaller,
+    _check_selection,
+    _StrictConfig,
+    make_strict,
+)
+from poetry_plugin_multiarch.errors import (
+    AmbiguousAlternativesError,
+    ArtifactFetchError,
+    UnhashedArtifactError,
+)
 from tests.harness.index import IndexServer
 from tests.harness.scenarios import AARCH64, X86
 from tests.harness.wheels import build_wheel, sha256_of
@@ -246,3 +255,38 @@ def test_prefetch_checks_a_recorded_size(index, tmp_path: Path, offset: int) -> 
         f"{url}: size mismatch: got {size - 1} bytes, poetry.lock has {size} bytes"
     ) in raised.value.message
     assert not list((tmp_path / "cache").rglob(wheel.name))
+
+
+def _exclusive_extras() -> tuple[list[Package], dict]:
+    """dep 1.0 for extra `one`, dep 2.0 for extra `two`, as Poetry locks the
+    documented CPU/CUDA pattern (each with a wheel for any machine)."""
+    packages, entries = [], []
+    for version, extra in (("1.0", "one"), ("2.0", "two")):
+        wheel = f"dep-{version}-py3-none-any.whl"
+        package = Package("dep", version)
+        package.optional = True
+        package.files = [{"file": wheel, "hash": "sha256:aa"}]
+        packages.append(package)
+        entries.append(
+            {"name": "dep", "version": version, "optional": True, "groups": ["main"],
+             "markers": f'extra == "{extra}"', "files": package.files}
+        )  # fmt: skip
+    lock = {"package": entries, "metadata": {"lock-version": "2.1", "content-hash": "x"}}
+    return packages, lock
+
+
+def test_extras_poetry_skips_as_not_required_are_not_selected() -> None:
+    """`install -E one`: Poetry's transaction skips dep 2.0 ("Not required")."""
+    (one, two), lock = _exclusive_extras()
+    env = MockEnv()
+    operations = [Install(one), Install(two).skip("Not required")]
+    _check_selection(operations, env.marker_env, env.supported_tags, lock)
+
+
+def test_already_installed_alternatives_still_count_as_selected() -> None:
+    """A skip for "Already installed" leaves the package on this machine."""
+    (one, two), lock = _exclusive_extras()
+    env = MockEnv()
+    operations = [Install(one).skip("Already installed"), Install(two)]
+    with pytest.raises(AmbiguousAlternativesError, match="2 locked alternatives of dep apply"):
+        _check_selection(operations, env.marker_env, env.supported_tags, lock)

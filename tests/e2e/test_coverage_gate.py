@@ -209,11 +209,12 @@ def test_add_with_a_gap_fails_and_keeps_lock_and_pyproject(
     index.publish(
         build_wheel(tmp_path / "dist", "jaxlib", "0.1.71", "py3-none-manylinux2014_aarch64")
     )
-    ok(poetry, project, home, "lock")
+    ok(poetry, project, home, "install")
     lock, pyproject = (
         (project / "poetry.lock").read_bytes(),
         (project / "pyproject.toml").read_bytes(),
     )
+    before = venv_files(project)
     index.publish(build_wheel(tmp_path / "dist", "onlyx86", "1.0", "py3-none-manylinux2014_x86_64"))
 
     result = poetry.run("add", "onlyx86==1.0", cwd=project, home=home)
@@ -221,8 +222,75 @@ def test_add_with_a_gap_fails_and_keeps_lock_and_pyproject(
     assert result.returncode == 1
     assert "onlyx86 1.0 (source main" in result.stderr
     assert "no wheel or sdist for linux-aarch64, Python 3.11" in result.stderr
+    assert "Installing onlyx86" not in result.stdout
     assert (project / "poetry.lock").read_bytes() == lock
     assert (project / "pyproject.toml").read_bytes() == pyproject
+    assert venv_files(project) == before
+
+
+def test_update_with_a_gap_fails_before_the_venv_changes(
+    poetry: PoetryInstall, index, home, tmp_path
+) -> None:
+    """`poetry update` after a dependency was added to pyproject.toml by hand."""
+    seed = publish_seed(index, tmp_path)
+    project = write_project(
+        tmp_path / "project", 'jax = "0.2.20"', {"main": seed.index_url},
+        extra=targets("linux-x86_64", "linux-aarch64"),
+    )  # fmt: skip
+    index.publish(
+        build_wheel(tmp_path / "dist", "jaxlib", "0.1.71", "py3-none-manylinux2014_aarch64")
+    )
+    index.publish(build_wheel(tmp_path / "dist", "onlyx86", "1.0", "py3-none-manylinux2014_x86_64"))
+    ok(poetry, project, home, "install")
+    lock = (project / "poetry.lock").read_bytes()
+    before = venv_files(project)
+    pyproject = project / "pyproject.toml"
+    text = pyproject.read_text()
+    pyproject.write_text(text.replace('jax = "0.2.20"', 'jax = "0.2.20"\nonlyx86 = "1.0"'))
+
+    result = poetry.run("update", cwd=project, home=home)
+
+    assert result.returncode == 1
+    assert "onlyx86 1.0 (source main" in result.stderr
+    assert "no wheel or sdist for linux-aarch64, Python 3.11" in result.stderr
+    assert "poetry.lock was not written." in result.stderr
+    assert (project / "poetry.lock").read_bytes() == lock
+    assert venv_files(project) == before
+
+
+def test_adding_a_windows_only_package_on_linux_gives_the_gate_message(
+    poetry: PoetryInstall, index, home, tmp_path
+) -> None:
+    """Not "Could not fetch every locked artifact": no locked wheel installs here."""
+    seed = publish_seed(index, tmp_path)
+    index.publish(build_wheel(tmp_path / "dist", "pywin32", "306", "cp311-cp311-win_amd64"))
+    project = write_project(
+        tmp_path / "project", 'jax = "0.2.20"', {"main": seed.index_url},
+        extra=targets("linux-x86_64"),
+    )  # fmt: skip
+    ok(poetry, project, home, "install")
+    lock, pyproject = (
+        (project / "poetry.lock").read_bytes(),
+        (project / "pyproject.toml").read_bytes(),
+    )
+    before = venv_files(project)
+
+    result = poetry.run("add", "pywin32", cwd=project, home=home)
+
+    assert result.returncode == 1
+    assert (
+        "The lock does not install on every target environment of"
+        " [tool.poetry-plugin-multiarch]:\n"
+        "  pywin32 306 (source main"
+    ) in result.stderr
+    assert (
+        "no wheel or sdist for linux-x86_64, Python 3.11; it only has wheels for: win_amd64"
+    ) in result.stderr
+    assert "Could not fetch" not in result.stderr
+    assert "Traceback" not in result.stderr
+    assert (project / "poetry.lock").read_bytes() == lock
+    assert (project / "pyproject.toml").read_bytes() == pyproject
+    assert venv_files(project) == before
 
 
 def test_install_says_when_targets_changed_since_locking(

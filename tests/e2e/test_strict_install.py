@@ -370,3 +370,35 @@ def test_extras_select_from_the_lock(poetry: PoetryInstall, index, home, tmp_pat
     ok(poetry, project, home, "install", "--extras", "np")
     assert installed_artifact(project, "numpy") == f"numpy-1.26.4-{X86}.whl"
     assert not any("/simple/" in path for path in index.paths())
+
+
+EXCLUSIVE_EXTRAS = """dep = [
+  { version = "1.0", markers = "extra == 'one' and extra != 'two'", optional = true },
+  { version = "2.0", markers = "extra != 'one' and extra == 'two'", optional = true },
+]
+"""
+
+
+@pytest.mark.parametrize("plugins", [True, False], ids=["plugin", "stock"])
+def test_exclusive_extras_install_the_requested_alternative(
+    poetry: PoetryInstall, index, home, tmp_path, plugins
+) -> None:
+    """Poetry's documented CPU/CUDA pattern; the plugin installs what stock installs."""
+    for version in ("1.0", "2.0"):
+        index.publish(build_wheel(tmp_path / "dist", "dep", version))
+    project = write_project(
+        tmp_path / "project", EXCLUSIVE_EXTRAS, {"main": index.index_url()},
+        extra='\n[tool.poetry.extras]\none = ["dep"]\ntwo = ["dep"]\n', package="demo-app",
+    )  # fmt: skip
+
+    def run(*args: str) -> None:
+        result = poetry.run(*args, cwd=project, home=home, plugins=plugins)
+        assert result.returncode == 0, result.stdout + result.stderr
+
+    run("lock")
+    run("install")
+    assert "dep" not in [path.split("/")[-1] for path in venv_files(project)]
+    run("install", "-E", "one")
+    assert installed_artifact(project, "dep") == "dep-1.0-py3-none-any.whl"
+    run("install", "-E", "two")
+    assert installed_artifact(project, "dep") == "dep-2.0-py3-none-any.whl"

@@ -8,7 +8,11 @@ The strict installer:
 - never re-resolves: selection is the lock's markers and groups evaluated for the
   target environment, whatever ``installer.re-resolve`` says (the 2.1 lock format);
 - chooses archives among the lock's files, downloading from their recorded URLs;
-- fetches and hash-checks every archive before the first operation runs.
+- fetches and hash-checks every archive before the first operation runs;
+- for a command that solves (``add``, ``update``, ``remove``, ``install`` without a
+  lock), checks the lock the solve would write — the coverage gate included — before
+  the venv changes, and lets Poetry write it only after a successful install
+  (:meth:`MultiarchInstaller._install_and_lock`).
 """
 
 from __future__ import annotations
@@ -21,6 +25,7 @@ from poetry.installation.installer import Installer
 
 from poetry_plugin_multiarch.adapter.artifacts import prefetch_artifacts, use_locked_artifacts
 from poetry_plugin_multiarch.adapter.compat import poetry_features, use_venv_platform_tags
+from poetry_plugin_multiarch.adapter.locker import MultiarchLocker
 from poetry_plugin_multiarch.config import MultiarchConfig
 from poetry_plugin_multiarch.errors import NoTargetForMachineError
 from poetry_plugin_multiarch.lockmodel import LockedDependency, LockedPackage, MultiarchLock
@@ -40,10 +45,14 @@ if TYPE_CHECKING:
     from poetry.config.config import Config
     from poetry.core.packages.package import Package
     from poetry.installation.operations.operation import Operation
+    from poetry.packages.transitive_package_info import TransitivePackageInfo
 
 __all__ = ["MultiarchInstaller", "make_strict"]
 
 _RE_RESOLVE = "installer.re-resolve"
+#: Why Poetry's transaction skips an optional package that no requested extra selects
+#: (same text in 2.0 – 2.5); "Already installed" skips are still selected.
+_NOT_REQUIRED = "Not required"
 
 
 class _StrictConfig:
@@ -65,6 +74,10 @@ class MultiarchInstaller(Installer):
     """An :class:`Installer` that takes what to install from the lock only."""
 
     _multiarch_config: MultiarchConfig
+    #: a solving install's operations, held back until the solve reaches _write_lock_file
+    _multiarch_pending: list[Operation] | None = None
+    #: what _install_and_lock returned, for _do_install to return
+    _multiarch_status: int | None = None
 
     def _do_install(self) -> int:
         config = self._config
@@ -74,17 +87,57 @@ class MultiarchInstaller(Installer):
                 " installing from the lock's markers</debug>"
             )
         self._config = _StrictConfig(config)  # type: ignore[assignment]
+        self._multiarch_status = None
         try:
-            return super()._do_install()
+            status = super()._do_install()
         finally:
             self._config = config
+            self._multiarch_pending = None
+        return status if self._multiarch_status is None else self._multiarch_status
 
     def _execute(self, operations: list[Operation]) -> int:
         # Only installs get here (`poetry lock` returns before), before any change.
+        if self._update:
+            # Poetry executes a solve's operations first and hands the solve to
+            # _write_lock_file after: hold them back until then (_install_and_lock).
+            self._multiarch_pending = operations
+            return 0
+        lock_data = self._locker.lock_data if self._locker.is_locked() else {}
+        return self._install_from(operations, lock_data)
+
+    def _write_lock_file(
+        self, packages: dict[Package, TransitivePackageInfo], force: bool = False
+    ) -> None:
+        operations, self._multiarch_pending = self._multiarch_pending, None
+        if operations is None:  # nothing to install: `lock`, `--lock`, a refresh
+            super()._write_lock_file(packages, force)
+            return
+        self._multiarch_status = self._install_and_lock(operations, packages)
+
+    def _install_and_lock(
+        self, operations: list[Operation], packages: dict[Package, TransitivePackageInfo]
+    ) -> int:
+        """The order of every command that solves and installs (``add``, ``update``,
+        ``remove``, ``install`` without a lock), owned here: the lock data the solve
+        would write → the coverage gate and every pre-flight check on that data →
+        install strictly from it → write it. A failure before the install leaves the
+        venv, ``poetry.lock`` and ``pyproject.toml`` as they were (Poetry writes
+        ``pyproject.toml`` only after a successful run)."""
+        locker = self._locker
+        if isinstance(locker, MultiarchLocker):
+            lock = locker.checked_lock_data(self._package, packages)
+        else:  # a stock Locker: no targets read, nothing to gate
+            lock = locker._compute_lock_data(self._package, packages)
+        status = self._install_from(operations, lock.unwrap())
+        if status == 0:
+            super()._write_lock_file(packages)
+        return status
+
+    def _install_from(self, operations: list[Operation], lock_data: dict[str, Any]) -> int:
+        """Pre-flight checks of *operations* against *lock_data*, every archive
+        fetched and hash-checked, then Poetry's execution."""
         use_venv_platform_tags(self._env, self._io)
         _check_declared_target(self._multiarch_config, self._env.marker_env)
-        # `add` in a project without a lock yet: the new solve is all there is
-        lock_data = self._locker.lock_data if self._locker.is_locked() else {}
         _warn_if_targets_changed(self._multiarch_config, lock_data, self._io)
         _check_selection(operations, self._env.marker_env, self._env.supported_tags, lock_data)
         if self._executor.enabled and not self.is_dry_run():
@@ -140,10 +193,10 @@ def _check_selection(
     :raises NoArtifactForMachineError:
     """
     lock = MultiarchLock.from_lock_data(lock_data)
-    installing = [op.package for op in operations if op.job_type in ("install", "update")]
+    operations = [op for op in operations if _selects(op)]
     by_name = defaultdict(list)
-    for package in installing:
-        by_name[package.name].append(package)
+    for op in operations:
+        by_name[op.package.name].append(op.package)
     for name, packages in by_name.items():
         if len(packages) > 1:
             entries = [entry for p in packages if (entry := _lock_entry(lock, p))]
@@ -151,8 +204,6 @@ def _check_selection(
     needs = {}
     fetched = []
     for op in operations:
-        if op.job_type not in ("install", "update"):
-            continue
         package = op.package
         entry = _lock_entry(lock, package)
         label = f"{package.pretty_name} {package.pretty_version}"
@@ -161,6 +212,12 @@ def _check_selection(
             fetched.append(entry)
     check_requirements_met(lock, needs, marker_env)
     check_artifacts_install(fetched, supported_tags, marker_env)
+
+
+def _selects(op: Operation) -> bool:
+    """Whether *op* puts its package on this machine: an install or update, unless
+    Poetry skipped it as not required (an exclusive extra that was not asked for)."""
+    return op.job_type in ("install", "update") and op.skip_reason != _NOT_REQUIRED
 
 
 def _lock_entry(lock: MultiarchLock, package: Package) -> LockedPackage | None:

@@ -55,8 +55,21 @@ class MultiarchLocker(Locker):
         self._config = config or MultiarchConfig()
         self._direct = direct
         self._io = io
+        #: the solve and the lock data :meth:`checked_lock_data` made and gate-checked
+        self._checked: tuple[Any, TOMLDocument] | None = None
+
+    def checked_lock_data(self, root: Package, packages: Any) -> TOMLDocument:
+        """The lock data ``set_lock_data(root, packages)`` would write, through the gate
+        (:meth:`check_gate`): the installer checks it before the venv changes. Writing
+        that solve afterwards writes exactly this data, without checking it again."""
+        data = self._compute_lock_data(root, packages)
+        self.check_gate(data)
+        self._checked = (packages, data)
+        return data
 
     def _compute_lock_data(self, root: Package, packages: Any) -> TOMLDocument:
+        if self._checked is not None and self._checked[0] is packages:
+            return self._checked[1]
         lock: TOMLDocument = super()._compute_lock_data(root, packages)
         if self._config.targets:
             # what the coverage below was checked against, for `check` and install
@@ -64,8 +77,18 @@ class MultiarchLocker(Locker):
         return lock
 
     def _write_lock_data(self, data: TOMLDocument) -> None:
+        # the backstop for `poetry lock` and `--lock`, which install nothing
+        checked, self._checked = self._checked, None
+        if checked is None or checked[1] is not data:
+            self.check_gate(data)
+        super()._write_lock_data(data)
+
+    def check_gate(self, data: TOMLDocument) -> None:
         """The lock gate: with targets declared, a lock that leaves one without an
-        installable artifact is not written (``on-gap = "warn"``: written, with a warning)."""
+        installable artifact is not written (``on-gap = "warn"``: written, with a warning).
+
+        :raises CoverageError: naming each gap, with ``on-gap = "fail"``.
+        """
         if self._config.targets:
             report = check_coverage(
                 MultiarchLock.from_lock_data(data.unwrap()),
@@ -85,7 +108,6 @@ class MultiarchLocker(Locker):
                     error = coverage_error(report, written=True)
                     self._io.write_error_line(f"<warning>Warning: {escape(error.message)}</>")
                     self._io.write_error_line(f"<comment>{escape(error.hint)}</>")
-        super()._write_lock_data(data)
 
     def _dump_package(
         self, package: Package, transitive_info: TransitivePackageInfo
