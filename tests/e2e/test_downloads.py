@@ -178,6 +178,24 @@ def test_source_credentials_reach_the_source_host_only(
     assert [r.authorization for r in other_host.requests_for(wheel)] == [None]
 
 
+def test_a_refused_source_download_says_how_to_give_credentials(
+    poetry: PoetryInstall, auth_index, tmp_path
+) -> None:
+    creds = {
+        "POETRY_HTTP_BASIC_MAIN_USERNAME": USER,
+        "POETRY_HTTP_BASIC_MAIN_PASSWORD": PASSWORD,
+    }
+    project = locked_jax(poetry, auth_index, tmp_path, env=creds)
+
+    result = poetry.run("install", cwd=project, home=cold_home(tmp_path))
+
+    assert result.returncode == 1
+    line = f"  jaxlib 0.1.71: {auth_index.file_url(JAXLIB)}: HTTP 401 Unauthorized ("
+    assert line in result.stderr, result.stderr
+    assert "`poetry config http-basic.main <user> <password>`" in result.stderr
+    assert "POETRY_HTTP_BASIC_MAIN_USERNAME/_PASSWORD" in result.stderr
+
+
 @pytest.fixture
 def url_wheel(auth_index, tmp_path) -> str:
     """A wheel at a URL that needs credentials (the URL has none)."""
