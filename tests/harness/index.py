@@ -1,4 +1,5 @@
-"""A PEP 503 simple index served on 127.0.0.1, with a request log.
+"""A PEP 503 simple index served on 127.0.0.1 (or another loopback address), with a
+request log and injected faults (:mod:`tests.harness.faults`).
 
 One server hosts any number of indexes (``/<index>/simple/<project>/``) and plain
 file URLs (``/files/<name>``) for URL dependencies. Pages are rendered from what the
@@ -20,6 +21,7 @@ from urllib.parse import unquote, urlsplit
 
 from packaging.utils import canonicalize_name
 
+from tests.harness.faults import Fault, Status, Truncate
 from tests.harness.wheels import sha256_of
 
 __all__ = ["IndexServer", "Request"]
@@ -29,6 +31,8 @@ __all__ = ["IndexServer", "Request"]
 class Request:
     method: str
     path: str
+    #: the request's ``Authorization`` header, ``None`` if it had none
+    authorization: str | None = None
 
 
 @dataclass(frozen=True)
@@ -53,21 +57,29 @@ class IndexServer:
     """Serves indexes and files; every request is appended to :attr:`requests`."""
 
     def __init__(
-        self, root: Path, *, auth: tuple[str, str] | None = None, hashes: bool = True
+        self,
+        root: Path,
+        *,
+        auth: tuple[str, str] | None = None,
+        hashes: bool = True,
+        host: str = "127.0.0.1",
     ) -> None:
         """*auth*: demand this HTTP basic user and password on every request;
-        *hashes*: put ``#sha256=`` fragments on links (real indexes may not)."""
+        *hashes*: put ``#sha256=`` fragments on links (real indexes may not);
+        *host*: the loopback address to listen on (``127.0.0.2`` is "another host")."""
         self.root = root
         self.auth = auth
         self.hashes = hashes
         self.files = root / "files"
         self.files.mkdir(parents=True, exist_ok=True)
         self.requests: list[Request] = []
-        #: path -> HTTP status to answer instead, or "truncate" to cut the body short
-        self.failures: dict[str, int | str] = {}
+        #: path -> a :class:`~tests.harness.faults.Fault` to inject (an HTTP status or
+        #: "truncate" stand for :class:`Status` and :class:`Truncate`)
+        self.failures: dict[str, int | str | Fault] = {}
+        self._stopped = threading.Event()
         self._indexes: dict[str, _Index] = defaultdict(_Index)
         self._lock = threading.Lock()
-        self._httpd = _Server(("127.0.0.1", 0), self._handler())
+        self._httpd = _Server((host, 0), self._handler())
         self._thread = threading.Thread(target=self._httpd.serve_forever, daemon=True)
 
     # -- lifecycle -------------------------------------------------------------
@@ -76,6 +88,7 @@ class IndexServer:
         return self
 
     def stop(self) -> None:
+        self._stopped.set()
         self._httpd.shutdown()
         self._httpd.server_close()
 
@@ -120,6 +133,10 @@ class IndexServer:
         with self._lock:
             return [r.path for r in self.requests]
 
+    def requests_for(self, path: str) -> list[Request]:
+        with self._lock:
+            return [r for r in self.requests if r.path == path]
+
     # -- serving ---------------------------------------------------------------
     def _handler(self) -> type[BaseHTTPRequestHandler]:
         server = self
@@ -139,7 +156,9 @@ class IndexServer:
             def _serve(self, head: bool) -> None:
                 path = unquote(urlsplit(self.path).path)
                 with server._lock:
-                    server.requests.append(Request(self.command, path))
+                    server.requests.append(
+                        Request(self.command, path, self.headers.get("Authorization"))
+                    )
                 if server.auth and self.headers.get("Authorization") != server._basic():
                     self.send_response(401)
                     self.send_header("WWW-Authenticate", 'Basic realm="index"')
@@ -147,19 +166,10 @@ class IndexServer:
                     self.end_headers()
                     return
                 body, ctype = server._render(path)
-                failure = server.failures.get(path)
-                if isinstance(failure, int):
-                    self.send_response(failure)
-                    self.send_header("Content-Length", "0")
-                    self.end_headers()
-                    return
-                if failure == "truncate" and body:
-                    self.send_response(200)
-                    self.send_header("Content-Type", ctype)
-                    self.send_header("Content-Length", str(len(body)))
-                    self.end_headers()
-                    self.wfile.write(body[: len(body) // 2])
-                    self.close_connection = True
+                with server._lock:
+                    fault = server._fault(path)
+                if fault is not None and (body or not isinstance(fault, Truncate)):
+                    fault.respond(self, body or b"", ctype, server._stopped)
                     return
                 if body is None:
                     self.send_response(404)
@@ -174,6 +184,15 @@ class IndexServer:
                     self.wfile.write(body)
 
         return Handler
+
+    def _fault(self, path: str) -> Fault | None:
+        """The fault this request of *path* gets (called under the lock)."""
+        fault = self.failures.get(path)
+        if isinstance(fault, int):
+            fault = self.failures[path] = Status(fault)
+        elif fault == "truncate":
+            fault = self.failures[path] = Truncate()
+        return fault if isinstance(fault, Fault) and fault.take() else None
 
     def _basic(self) -> str:
         assert self.auth

@@ -26,12 +26,10 @@ if TYPE_CHECKING:
     from poetry.core.packages.package import Package
     from poetry.core.packages.utils.link import Link
     from poetry.utils.env import Env
-    from poetry.utils.helpers import Downloader
 
 __all__ = [
     "LinkHookChooser",
     "PoetryFeatures",
-    "downloader_class",
     "poetry_features",
     "use_venv_platform_tags",
 ]
@@ -101,16 +99,6 @@ def use_venv_platform_tags(env: Env, io: IO) -> None:
             f"<debug>multiarch: the venv's Python is {marker_env['platform_machine']}:"
             " installing wheels for its platform tags</debug>"
         )
-
-
-def downloader_class() -> type[Downloader]:
-    """Poetry's ``Downloader``: in ``poetry.utils.download`` from 2.5 (its old home,
-    ``poetry.utils.helpers``, warns there), only in ``helpers`` before."""
-    try:
-        from poetry.utils.download import Downloader
-    except ImportError:
-        from poetry.utils.helpers import Downloader
-    return Downloader
 
 
 class LinkHookChooser(Chooser):
