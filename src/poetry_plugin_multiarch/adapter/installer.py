@@ -21,6 +21,7 @@ from poetry.installation.installer import Installer
 
 from poetry_plugin_multiarch.adapter.artifacts import LockedArtifactPool, prefetch_artifacts
 from poetry_plugin_multiarch.adapter.compat import poetry_features, use_venv_platform_tags
+from poetry_plugin_multiarch.adapter.lockfile import check_lock_file
 from poetry_plugin_multiarch.config import MultiarchConfig
 from poetry_plugin_multiarch.errors import NoTargetForMachineError
 from poetry_plugin_multiarch.lockmodel import LockedDependency, LockedPackage, MultiarchLock
@@ -67,6 +68,8 @@ class MultiarchInstaller(Installer):
     _multiarch_config: MultiarchConfig
 
     def _do_install(self) -> int:
+        if not self._lock:  # an install reads the lock first; `poetry lock` is the repair
+            check_lock_file(self._locker)
         config = self._config
         if self._io.is_verbose() and config.get(_RE_RESOLVE, poetry_features().re_resolve_default):
             self._io.write_line(
