@@ -167,3 +167,21 @@ def test_multiarch_check_and_show_report_the_bad_lock(
     assert (check.returncode, show.returncode) == (2, 1), check.stderr + show.stderr
     for result in (check, show):
         assert "poetry.lock cannot be used, 1 problem:\n" + problem in result.stderr
+
+
+def test_lock_regenerate_repairs_what_the_hint_says(
+    poetry: PoetryInstall, locked_project: Path, home, tmp_path
+) -> None:
+    """The command the error names repairs the lock, where plain `poetry lock` fails
+    (it reads the broken lock first)."""
+    lock = tomlkit.parse((locked_project / "poetry.lock").read_text())
+    drop_files(lock)
+    project = broken_copy(locked_project, tmp_path, tomlkit.dumps(lock))
+    failed = poetry.run("install", cwd=project, home=home)
+    assert "Write the lock anew with `poetry lock --regenerate`" in failed.stderr
+    assert poetry.run("lock", cwd=project, home=home).returncode == 1
+
+    ok(poetry, project, home, "lock", "--regenerate")
+    ok(poetry, project, home, "install")
+
+    assert "files" in entry(tomlkit.parse((project / "poetry.lock").read_text()), "jax")
