@@ -10,7 +10,7 @@ from __future__ import annotations
 import functools
 import re
 from collections import defaultdict
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from types import MappingProxyType
 from typing import Any
@@ -221,6 +221,8 @@ class MultiarchLock:
 
 #: Source types whose packages carry no ``files`` (Poetry's own rule).
 _NO_FILES_SOURCES = ("git", "directory", "url")
+#: Sources of one archive named by the project (a URL or a path), not by an index.
+_DIRECT = ("url", "file")
 #: Archives an index may list that are neither wheels nor sdists: locked, never installed.
 _LEGACY_ARCHIVES = (".egg", ".exe", ".msi", ".tar.bz2", ".tar.xz", ".tgz", ".tar", ".rpm", ".dmg")
 _HASH = re.compile(r"[a-z0-9_]+:[0-9a-fA-F]+")
@@ -322,7 +324,7 @@ def _entry_problems(number: int, entry: Any, old_files: bool) -> Iterator[str]:
         yield f"{where}: files: {_show(files)} must be a list of {{file, hash}} tables"
         return
     for index, item in enumerate(files):
-        yield from _file_problems(f"{where}: files[{index}]", item)
+        yield from _file_problems(f"{where}: files[{index}]", item, source_type in _DIRECT)
 
 
 def _markers_problems(where: str, field: str, raw: Any, *, table_ok: bool = False) -> Iterator[str]:
@@ -343,14 +345,14 @@ def _markers_problems(where: str, field: str, raw: Any, *, table_ok: bool = Fals
             yield f"{where}: {key}: {_show(text)} is not a PEP 508 marker ({reason})"
 
 
-def _file_problems(where: str, item: Any) -> Iterator[str]:
+def _file_problems(where: str, item: Any, direct: bool) -> Iterator[str]:
     if not isinstance(item, Mapping):
         yield f"{where}: {_show(item)} must be a table with file and hash"
         return
     name = item.get("file")
     if not isinstance(name, str) or not name:
         yield f"{where}.file: {'missing' if name is None else f'{_show(name)} is not a string'}"
-    elif problem := _archive_name_problem(name):
+    elif problem := _archive_name_problem(name, direct):
         yield f"{where}.file: {_show(name)} {problem}"
     digest = item.get("hash")
     if not isinstance(digest, str) or not _HASH.fullmatch(digest):
@@ -369,24 +371,26 @@ def _file_problems(where: str, item: Any) -> Iterator[str]:
         yield f"{where}.size: {_show(size)} must be a whole number of bytes"
 
 
-def _archive_name_problem(name: str) -> str | None:
+def _archive_name_problem(name: str, direct: bool) -> str | None:
     """Why *name* is no plain archive file name (``None`` if it is one): it becomes a
-    path in Poetry's cache and a match against URLs."""
+    path in Poetry's cache and a match against URLs. The archive of a *direct* (url,
+    file) reference may have any name (``archive/main.zip``), except a wheel's."""
     if any(c in name for c in "/\\%") or ".." in name or not name.isprintable():
         return "must be a plain file name (no '/', '\\', '..' or percent-encoding)"
     if name.endswith(".whl"):
-        kind, parse = "a wheel", parse_wheel_filename
-    elif name.endswith((".tar.gz", ".zip")):
-        kind, parse = "an sdist", parse_sdist_filename
-    else:
-        kind, parse = "", None
-    if parse is not None:
-        try:
-            parse(name)
-        except ValueError as e:  # InvalidWheelFilename, InvalidSdistFilename, InvalidVersion
-            reason = re.search(r"\((.*?)\)", str(e))
-            return f"is not {kind} file name" + (f" ({reason[1]})" if reason else "")
-        return None
+        return _unparsed(name, "a wheel", parse_wheel_filename)
+    if name.endswith((".tar.gz", ".zip")):
+        return None if direct else _unparsed(name, "an sdist", parse_sdist_filename)
     if name.endswith(_LEGACY_ARCHIVES):
         return None
     return "is not a wheel (.whl) or sdist (.tar.gz, .zip) file name"
+
+
+def _unparsed(name: str, kind: str, parse: Callable[[str], object]) -> str | None:
+    """Why packaging cannot read *name* as *kind* file name (``None`` if it can)."""
+    try:
+        parse(name)
+    except ValueError as e:  # InvalidWheelFilename, InvalidSdistFilename, InvalidVersion
+        reason = re.search(r"\((.*?)\)", str(e))
+        return f"is not {kind} file name" + (f" ({reason[1]})" if reason else "")
+    return None

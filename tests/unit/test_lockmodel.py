@@ -104,6 +104,19 @@ def test_well_formed_locks_pass() -> None:
     validate_lock_data(data)
 
 
+def test_a_direct_reference_archive_may_have_any_name_but_a_wheel_must_parse() -> None:
+    data = seed_lock_data()
+    url_entry = data["package"][2]
+    url_entry["source"]["url"] = "https://host.example/o/r/archive/main.zip"
+    url_entry["files"] = [{"file": "main.zip", "hash": "sha256:cc"}]
+    validate_lock_data(data)
+    url_entry["files"] = [{"file": "jaxlib-aarch64.whl", "hash": "sha256:cc"}]
+    assert lock_problems(data) == [
+        "- jaxlib 0.1.71 ([[package]] #3): files[0].file: 'jaxlib-aarch64.whl' is not a wheel"
+        " file name (wrong number of parts)"
+    ]
+
+
 def test_old_lock_format_keeps_files_in_metadata() -> None:
     data = seed_lock_data()
     del data["package"][0]["files"]
