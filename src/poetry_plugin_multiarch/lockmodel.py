@@ -14,7 +14,6 @@ from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from types import MappingProxyType
 from typing import Any
-from urllib.parse import urlsplit
 
 from packaging.markers import InvalidMarker, Marker
 from packaging.utils import (
@@ -23,6 +22,7 @@ from packaging.utils import (
     parse_sdist_filename,
     parse_wheel_filename,
 )
+from packaging.version import InvalidVersion, Version
 
 from poetry_plugin_multiarch.errors import LockDataError
 from poetry_plugin_multiarch.urls import redact_url
@@ -226,6 +226,10 @@ _DIRECT = ("url", "file")
 #: Archives an index may list that are neither wheels nor sdists: locked, never installed.
 _LEGACY_ARCHIVES = (".egg", ".exe", ".msi", ".tar.bz2", ".tar.xz", ".tgz", ".tar", ".rpm", ".dmg")
 _HASH = re.compile(r"[a-z0-9_]+:[0-9a-fA-F]+")
+#: what turns a file name into a path elsewhere, or hides one (``..%2F``)
+_UNSAFE = re.compile(r"[/\\%]|\.\.")
+#: name-version(-build)-python-abi-platform.whl, as ``parse_wheel_filename`` reads it
+_WHEEL = re.compile(r"[\w.]+-[^-]+(?:-[0-9][^-]*)?-[^-]+-[^-]+-[^-]+\.whl")
 #: Listed problems; a lock broken throughout still gets a message one can read.
 _MAX_LISTED = 30
 
@@ -323,8 +327,9 @@ def _entry_problems(number: int, entry: Any, old_files: bool) -> Iterator[str]:
     if not isinstance(files, list):
         yield f"{where}: files: {_show(files)} must be a list of {{file, hash}} tables"
         return
+    direct = source_type in _DIRECT
     for index, item in enumerate(files):
-        yield from _file_problems(f"{where}: files[{index}]", item, source_type in _DIRECT)
+        yield from _file_problems(where, index, item, direct)
 
 
 def _markers_problems(where: str, field: str, raw: Any, *, table_ok: bool = False) -> Iterator[str]:
@@ -345,39 +350,47 @@ def _markers_problems(where: str, field: str, raw: Any, *, table_ok: bool = Fals
             yield f"{where}: {key}: {_show(text)} is not a PEP 508 marker ({reason})"
 
 
-def _file_problems(where: str, item: Any, direct: bool) -> Iterator[str]:
+def _file_problems(where: str, index: int, item: Any, direct: bool) -> Iterator[str]:
+    """Problems of ``files[index]``; a lock has thousands of files, so the common case,
+    a good entry, formats nothing."""
     if not isinstance(item, Mapping):
-        yield f"{where}: {_show(item)} must be a table with file and hash"
+        yield f"{where}: files[{index}]: {_show(item)} must be a table with file and hash"
         return
     name = item.get("file")
     if not isinstance(name, str) or not name:
-        yield f"{where}.file: {'missing' if name is None else f'{_show(name)} is not a string'}"
+        shown = "missing" if name is None else f"{_show(name)} is not a string"
+        yield f"{where}: files[{index}].file: {shown}"
     elif problem := _archive_name_problem(name, direct):
-        yield f"{where}.file: {_show(name)} {problem}"
+        yield f"{where}: files[{index}].file: {_show(name)} {problem}"
     digest = item.get("hash")
     if not isinstance(digest, str) or not _HASH.fullmatch(digest):
         shown = "missing" if digest is None else f"{_show(digest)} is not"
-        yield f'{where}.hash: {shown} of the form "algorithm:hex digest" (e.g. "sha256:9f2c...")'
+        yield (
+            f"{where}: files[{index}].hash: {shown} of the form"
+            ' "algorithm:hex digest" (e.g. "sha256:9f2c...")'
+        )
     url = item.get("url")
     if url is not None:
-        scheme = urlsplit(url).scheme.lower() if isinstance(url, str) else None
-        if scheme not in ("http", "https"):
+        scheme, separator, _rest = url.partition("://") if isinstance(url, str) else ("", "", "")
+        if not separator or scheme.lower() not in ("http", "https"):
             yield (
-                f"{where}.url: {_show(url)} is not an http(s) URL (the plugin downloads"
-                " locked archives over HTTP(S) only)"
+                f"{where}: files[{index}].url: {_show(url)} is not an http(s) URL (the plugin"
+                " downloads locked archives over HTTP(S) only)"
             )
     size = item.get("size")
     if size is not None and (not isinstance(size, int) or isinstance(size, bool) or size < 0):
-        yield f"{where}.size: {_show(size)} must be a whole number of bytes"
+        yield f"{where}: files[{index}].size: {_show(size)} must be a whole number of bytes"
 
 
 def _archive_name_problem(name: str, direct: bool) -> str | None:
     """Why *name* is no plain archive file name (``None`` if it is one): it becomes a
     path in Poetry's cache and a match against URLs. The archive of a *direct* (url,
     file) reference may have any name (``archive/main.zip``), except a wheel's."""
-    if any(c in name for c in "/\\%") or ".." in name or not name.isprintable():
+    if _UNSAFE.search(name) or not name.isprintable():
         return "must be a plain file name (no '/', '\\', '..' or percent-encoding)"
     if name.endswith(".whl"):
+        if _WHEEL.fullmatch(name) and _is_version(name.split("-", 2)[1]):
+            return None  # the common case, without parsing every tag (a lock has many)
         return _unparsed(name, "a wheel", parse_wheel_filename)
     if name.endswith((".tar.gz", ".zip")):
         return None if direct else _unparsed(name, "an sdist", parse_sdist_filename)
@@ -394,3 +407,13 @@ def _unparsed(name: str, kind: str, parse: Callable[[str], object]) -> str | Non
         reason = re.search(r"\((.*?)\)", str(e))
         return f"is not {kind} file name" + (f" ({reason[1]})" if reason else "")
     return None
+
+
+@functools.lru_cache(maxsize=4096)
+def _is_version(text: str) -> bool:
+    """Whether *text* is a PEP 440 version (the files of a release share one)."""
+    try:
+        Version(text)
+    except InvalidVersion:
+        return False
+    return True
