@@ -404,8 +404,11 @@ def _unparsed(name: str, kind: str, parse: Callable[[str], object]) -> str | Non
     try:
         parse(name)
     except ValueError as e:  # InvalidWheelFilename, InvalidSdistFilename, InvalidVersion
-        reason = re.search(r"\((.*?)\)", str(e))
-        return f"is not {kind} file name" + (f" ({reason[1]})" if reason else "")
+        text = str(e)  # "Invalid … filename (why): 'name'" or "Invalid why: x in 'name'"
+        reason = re.search(r"\((.*?)\)", text)
+        why = reason[1] if reason else re.sub(r"( in|:)? '[^']*'$", "", text)
+        plain = why.lower().startswith("invalid") and why.lower().endswith("filename")
+        return f"is not {kind} file name" + ("" if plain else f" ({why})")
     return None
 
 

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import pytest
+from packaging.utils import parse_wheel_filename
 
 from poetry_plugin_multiarch.errors import LockDataError
 from poetry_plugin_multiarch.lockmodel import (
@@ -229,3 +230,22 @@ def test_a_lock_broken_throughout_gets_a_readable_message() -> None:
     assert lines[0] == "poetry.lock cannot be used, 500 problems:"
     assert len(lines) == 32
     assert lines[-1] == "- ... and 470 more"
+
+
+@pytest.mark.parametrize(
+    "wheel",
+    ["jax-0.2.20-1-py3-none-any.whl", "jax-0.2.20-x1-py3-none-any.whl",
+     "jax-lib-0.2.20-py3-none-any.whl", "jax-0.2.20a-py3-none-any.whl",
+     "jax-latest-py3-none-any.whl", "jax-0.2.20-py3-none.whl", "Jax.Lib-1!2.0-cp311-abi3-any.whl"],
+)  # fmt: skip
+def test_wheel_names_are_judged_as_packaging_judges_them(wheel: str) -> None:
+    data = seed_lock_data()
+    data["package"][0]["files"] = [{"file": wheel, "hash": "sha256:aa"}]
+    try:
+        parse_wheel_filename(wheel)
+    except ValueError:
+        assert lock_problems(data)[0].startswith(
+            f"- jax 0.2.20 ([[package]] #1): files[0].file: '{wheel}' is not a wheel file name ("
+        )
+    else:
+        validate_lock_data(data)
