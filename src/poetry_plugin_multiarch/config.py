@@ -167,7 +167,7 @@ def _parse_custom(item: Mapping[str, Any]) -> Target:
     if not isinstance(name, str):
         raise _bad(
             "environments",
-            f"custom name {name!r} must be a string, not {type(name).__name__}",
+            f"custom name {name!r} must be a string, not {_toml_type(name)}",
             f"For example: {example}",
         )
     if not name or name in KNOWN_TARGETS:
@@ -216,6 +216,14 @@ def _parse_custom(item: Mapping[str, Any]) -> Target:
     )
 
 
+def _toml_type(value: Any) -> str:
+    """The TOML type of a value, as users wrote it (Poetry hands over tomlkit items)."""
+    for kind, name in ((bool, "boolean"), (int, "integer"), (float, "float"), (list, "array")):
+        if isinstance(value, kind):
+            return name
+    return "table" if isinstance(value, Mapping) else type(value).__name__.lower()
+
+
 def _first_text(value: Any) -> str:
     """A value to show in a hint: the first string of a list, else a placeholder."""
     items = value if isinstance(value, list) else []
@@ -235,7 +243,7 @@ def _parse_pythons(value: Any, allowed: Sequence[str]) -> tuple[str, ...]:
         if not isinstance(minor, str):
             raise _bad(
                 "python",
-                f'{minor!r} must be a string like "3.11", not {type(minor).__name__}',
+                f'{minor!r} must be a string like "3.11", not {_toml_type(minor)}',
                 f"Quote each version. Allowed: {allowed_text}.",
             )
         if minor not in allowed:

@@ -101,7 +101,7 @@ def test_custom_environment() -> None:
          'python: 3.11 must be a string like "3.11", not float',
          "Quote each version. Allowed: 3.11, 3.12."),
         ({"environments": [{**JETSON, "name": 5}]},
-         "environments: custom name 5 must be a string, not int", "For example:"),
+         "environments: custom name 5 must be a string, not integer", "For example:"),
     ],
 )  # fmt: skip
 def test_every_config_error_names_key_and_allowed_values(keys, message, hint) -> None:
