@@ -13,6 +13,8 @@ A custom environment is a table: ``{ name = "jetson", markers = { sys_platform =
 
 from __future__ import annotations
 
+import re
+from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from types import MappingProxyType
@@ -43,6 +45,18 @@ CUSTOM_MARKER_KEYS = (
     "platform_version",
 )
 _CUSTOM_KEYS = ("name", "markers", "platform-tags")
+#: Platform tags as installers spell them (``packaging.tags``): a typo here would
+#: make every wheel look foreign to the target, or accept ones that never install.
+_PLATFORM_TAG = re.compile(
+    r"any|win32|win_[a-z0-9_]+|linux_[a-z0-9_]+"
+    r"|manylinux(?:1|2010|2014)_[a-z0-9_]+"
+    r"|(?:manylinux|musllinux|macosx|ios)_[0-9]+_[0-9]+_[a-z0-9_]+"
+    r"|android_[0-9]+_[a-z0-9_]+"
+)
+_PLATFORM_TAG_FORMS = (
+    "manylinux_X_Y_<arch>, manylinux2014_<arch>, musllinux_X_Y_<arch>, macosx_X_Y_<arch>,"
+    " win_<arch>, win32, linux_<arch>, any"
+)
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
@@ -150,7 +164,13 @@ def _parse_custom(item: Mapping[str, Any]) -> Target:
             f"For example: {example}",
         )
     name, markers, tags = item["name"], item["markers"], item["platform-tags"]
-    if not isinstance(name, str) or not name or name in KNOWN_TARGETS:
+    if not isinstance(name, str):
+        raise _bad(
+            "environments",
+            f"custom name {name!r} must be a string, not {_toml_type(name)}",
+            f"For example: {example}",
+        )
+    if not name or name in KNOWN_TARGETS:
         raise _bad(
             "environments",
             f"custom name {name!r} is empty or a preset's",
@@ -166,17 +186,48 @@ def _parse_custom(item: Mapping[str, Any]) -> Target:
             f"{name}: unknown marker key {', '.join(bad)}",
             f"Marker keys: {', '.join(CUSTOM_MARKER_KEYS)}.",
         )
-    if not isinstance(tags, list) or not tags or not all(isinstance(t, str) for t in tags):
+    for key, value in markers.items():
+        if not isinstance(value, str):
+            raise _bad(
+                "environments",
+                f"{name}: markers.{key} = {value!r} must be a string (one value:"
+                " a target is one kind of machine)",
+                f'Write one value (e.g. {key} = "{_first_text(value)}") and declare'
+                " another custom environment for each other value.",
+            )
+    if not isinstance(tags, list) or not tags:
         raise _bad(
             "environments",
             f"{name}: platform-tags must be a non-empty list",
             f"For example: {example}",
         )
+    for tag in tags:
+        if not isinstance(tag, str) or not _PLATFORM_TAG.fullmatch(tag):
+            raise _bad(
+                "environments",
+                f"{name}: platform-tags: {tag!r} is not a platform tag",
+                f"Use lowercase platform tags as in wheel names: {_PLATFORM_TAG_FORMS}"
+                ' (e.g. "manylinux_2_31_aarch64").',
+            )
     return Target(
         name=name,
         platform=MappingProxyType({str(k): str(v) for k, v in markers.items()}),
         platform_tags=tuple(tags),
     )
+
+
+def _toml_type(value: Any) -> str:
+    """The TOML type of a value, as users wrote it (Poetry hands over tomlkit items)."""
+    for kind, name in ((bool, "boolean"), (int, "integer"), (float, "float"), (list, "array")):
+        if isinstance(value, kind):
+            return name
+    return "table" if isinstance(value, Mapping) else type(value).__name__.lower()
+
+
+def _first_text(value: Any) -> str:
+    """A value to show in a hint: the first string of a list, else a placeholder."""
+    items = value if isinstance(value, list) else []
+    return next((item for item in items if isinstance(item, str)), "value")
 
 
 def _parse_pythons(value: Any, allowed: Sequence[str]) -> tuple[str, ...]:
@@ -189,10 +240,18 @@ def _parse_pythons(value: Any, allowed: Sequence[str]) -> tuple[str, ...]:
     if not isinstance(value, list) or not value:
         raise _bad("python", "must be a non-empty list", f"Allowed: {allowed_text}.")
     for minor in value:
+        if not isinstance(minor, str):
+            raise _bad(
+                "python",
+                f'{minor!r} must be a string like "3.11", not {_toml_type(minor)}',
+                f"Quote each version. Allowed: {allowed_text}.",
+            )
         if minor not in allowed:
             raise _bad(
                 "python",
                 f"{minor!r} is not a CPython minor the project allows",
                 f"Allowed: {allowed_text}.",
             )
+    if duplicates := sorted(m for m, n in Counter(value).items() if n > 1):
+        raise _bad("python", f"{', '.join(duplicates)} listed twice", "List each once.")
     return tuple(value)

@@ -180,6 +180,11 @@ def test_install_on_a_machine_outside_the_targets_changes_nothing(
         ('environments = ["linux-x86_64"]\npython = ["3.9"]',
          "python: '3.9' is not a CPython minor the project allows"),
         ('environments = ["linux-x86_64"]\non-gap = "ignore"', "on-gap: 'ignore' is not allowed"),
+        ('environments = [{ name = "jetson", markers = { platform_machine = ["x86_64",'
+         ' "aarch64"] }, platform-tags = ["manylinux_2_31_aarch64"] }]',
+         "environments: jetson: markers.platform_machine = ['x86_64', 'aarch64'] must be a string"),
+        ('environments = ["linux-x86_64"]\npython = [3.11]',
+         'python: 3.11 must be a string like "3.11", not float'),
     ],
 )  # fmt: skip
 def test_bad_configuration_is_named_and_check_exits_2(

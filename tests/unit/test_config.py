@@ -79,6 +79,29 @@ def test_custom_environment() -> None:
         ({"python": ["3.11"]}, "python: needs 'environments'", "Declare environments"),
         ({"environments": ["linux-x86_64"], "on-gap": "ignore"},
          "on-gap: 'ignore' is not allowed", "Use 'fail' or 'warn'."),
+        ({"environments": [{**JETSON, "markers": {"platform_machine": ["x86_64", "aarch64"]}}]},
+         "environments: jetson: markers.platform_machine = ['x86_64', 'aarch64'] must be a"
+         " string (one value: a target is one kind of machine)",
+         'Write one value (e.g. platform_machine = "x86_64") and declare another custom'),
+        ({"environments": [{**JETSON, "markers": {"sys_platform": 5}}]},
+         "environments: jetson: markers.sys_platform = 5 must be a string (one value: a target is"
+         " one kind of machine)", 'Write one value (e.g. sys_platform = "value")'),
+        ({"environments": [{**JETSON, "platform-tags": ["garbage!!"]}]},
+         "environments: jetson: platform-tags: 'garbage!!' is not a platform tag",
+         "Use lowercase platform tags as in wheel names: manylinux_X_Y_<arch>,"),
+        ({"environments": [{**JETSON, "platform-tags": ["manylinux_2_31_aarch64", "Linux_x86"]}]},
+         "environments: jetson: platform-tags: 'Linux_x86' is not a platform tag", "Use"),
+        ({"environments": [{**JETSON, "platform-tags": ["manylinux_2_31"]}]},
+         "environments: jetson: platform-tags: 'manylinux_2_31' is not a platform tag", "Use"),
+        ({"environments": [{**JETSON, "platform-tags": [2014]}]},
+         "environments: jetson: platform-tags: 2014 is not a platform tag", "Use"),
+        ({"environments": ["linux-x86_64"], "python": ["3.11"] * 5000},
+         "python: 3.11 listed twice", "List each once."),
+        ({"environments": ["linux-x86_64"], "python": [3.11]},
+         'python: 3.11 must be a string like "3.11", not float',
+         "Quote each version. Allowed: 3.11, 3.12."),
+        ({"environments": [{**JETSON, "name": 5}]},
+         "environments: custom name 5 must be a string, not integer", "For example:"),
     ],
 )  # fmt: skip
 def test_every_config_error_names_key_and_allowed_values(keys, message, hint) -> None:
@@ -86,3 +109,14 @@ def test_every_config_error_names_key_and_allowed_values(keys, message, hint) ->
         parse_config(table(**keys), ["3.11", "3.12"])
     assert info.value.message == f"[tool.poetry-plugin-multiarch] {message}."
     assert info.value.hint.startswith(hint)
+
+
+@pytest.mark.parametrize(
+    "tag",
+    ["any", "win_amd64", "win32", "linux_riscv64", "manylinux2014_aarch64", "manylinux1_x86_64",
+     "manylinux_2_31_aarch64", "musllinux_1_2_x86_64", "macosx_11_0_arm64",
+     "macosx_10_9_universal2", "android_21_arm64_v8a", "ios_13_0_arm64_iphoneos"],
+)  # fmt: skip
+def test_platform_tags_as_packaging_spells_them_are_accepted(tag: str) -> None:
+    config = parse_config(table(environments=[{**JETSON, "platform-tags": [tag]}]), ["3.11"])
+    assert config.targets[0].platform_tags == (tag,)

@@ -26,6 +26,7 @@ from poetry.installation.installer import Installer
 from poetry_plugin_multiarch.adapter.artifacts import prefetch_artifacts, use_locked_artifacts
 from poetry_plugin_multiarch.adapter.compat import poetry_features, use_venv_platform_tags
 from poetry_plugin_multiarch.adapter.locker import MultiarchLocker
+from poetry_plugin_multiarch.adapter.lockfile import check_lock_file
 from poetry_plugin_multiarch.config import MultiarchConfig
 from poetry_plugin_multiarch.errors import NoTargetForMachineError
 from poetry_plugin_multiarch.lockmodel import LockedDependency, LockedPackage, MultiarchLock
@@ -80,6 +81,8 @@ class MultiarchInstaller(Installer):
     _multiarch_status: int | None = None
 
     def _do_install(self) -> int:
+        if not self._lock:  # an install reads the lock first; `poetry lock` is the repair
+            check_lock_file(self._locker)
         config = self._config
         if self._io.is_verbose() and config.get(_RE_RESOLVE, poetry_features().re_resolve_default):
             self._io.write_line(
