@@ -13,7 +13,7 @@ import enum
 import functools
 import posixpath
 from collections import defaultdict
-from collections.abc import Collection, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 
 from packaging.tags import Tag
@@ -22,7 +22,14 @@ from packaging.utils import InvalidWheelFilename, NormalizedName, parse_wheel_fi
 from poetry_plugin_multiarch.lockmodel import LockedPackage, MultiarchLock
 from poetry_plugin_multiarch.targets import TargetEnvironment
 
-__all__ = ["CoverageReport", "Finding", "FindingKind", "check_coverage", "installability"]
+__all__ = [
+    "CoverageReport",
+    "Finding",
+    "FindingKind",
+    "check_coverage",
+    "gap_detail",
+    "installability",
+]
 
 _SDIST_SUFFIXES = (".tar.gz", ".zip", ".tar.bz2", ".tar.xz", ".tgz")
 
@@ -45,6 +52,10 @@ class Finding:
     python: str
     #: platform tags the package has wheels for (gaps)
     available: tuple[str, ...] = ()
+    #: why none of its wheels installs there (gaps): see :func:`gap_detail`
+    detail: str = ""
+    #: what to do (unselected: a marker for the machines no alternative covers)
+    hint: str = ""
 
     @property
     def is_error(self) -> bool:
@@ -54,13 +65,15 @@ class Finding:
         where = f"{self.target}, Python {self.python}"
         what = f"{self.package} {self.version} ({self.origin})"
         if self.kind is FindingKind.GAP:
-            has = ", ".join(self.available) if self.available else "none"
-            return f"{what}: no wheel or sdist for {where}; it only has wheels for: {has}"
+            detail = self.detail or "it only has wheels for: none"
+            return f"{what}: no wheel or sdist for {where}; {detail}"
         if self.kind is FindingKind.OVERLAP:
             return f"{self.package}: more than one alternative applies on {where}"
         if self.kind is FindingKind.FROM_SOURCE:
             return f"{what}: builds from source on {where}"
-        return f"{self.package}: a direct dependency, but no alternative of it applies on {where}"
+        return f"not installed on {self.target} (Python {self.python}): {self.package}" + (
+            " — no alternative applies"
+        )
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
@@ -69,6 +82,8 @@ class CoverageReport:
     findings: tuple[Finding, ...]
     #: entries selected per target environment label
     selected: tuple[tuple[str, int], ...]
+    #: the lock was written by Poetry without this plugin (see ``MultiarchLock.by_plugin``)
+    stock_lock: bool = False
 
     @property
     def errors(self) -> tuple[Finding, ...]:
@@ -82,12 +97,15 @@ class CoverageReport:
 def check_coverage(
     lock: MultiarchLock,
     environments: Sequence[TargetEnvironment],
-    direct: Collection[str] = (),
+    direct: Collection[str] | Mapping[str, str] = (),
 ) -> CoverageReport:
     """Every finding for every target environment (see module docstring).
 
-    *direct* names the project's direct dependencies: one selected on some targets
-    but on none of another is reported as :attr:`FindingKind.UNSELECTED`.
+    *direct* names the direct dependencies given as marker-split alternatives (a
+    plain ``pywin32; sys_platform == 'win32'`` is meant to be missing elsewhere): one
+    selected on some targets but on none of another is reported as
+    :attr:`FindingKind.UNSELECTED`. As a mapping, it gives each name the marker of
+    the machines none of its alternatives covers, for the hint.
     """
     findings: list[Finding] = []
     selected_counts = []
@@ -108,18 +126,35 @@ def check_coverage(
                 continue
             kind, available = installability(entries[0], env.tags)
             if kind is not None:
-                findings.append(_finding(kind, entries[0], env, available))
+                detail = gap_detail(entries[0], env.tags) if kind is FindingKind.GAP else ""
+                findings.append(_finding(kind, entries[0], env, available, detail=detail))
         for name in sorted(direct):
             if name in selected_anywhere and name not in chosen:
                 entry = next(p for p in lock.packages if p.name == name)
-                findings.append(_finding(FindingKind.UNSELECTED, entry, env))
+                complement = direct.get(name, "") if isinstance(direct, Mapping) else ""
+                hint = (
+                    f"If {name} is needed there, add an alternative with"
+                    f" markers = '{complement}' (the machines no alternative covers)."
+                    if complement
+                    else ""
+                )
+                findings.append(_finding(FindingKind.UNSELECTED, entry, env, hint=hint))
     return CoverageReport(
-        environments=tuple(environments), findings=tuple(findings), selected=tuple(selected_counts)
+        environments=tuple(environments),
+        findings=tuple(findings),
+        selected=tuple(selected_counts),
+        stock_lock=not lock.by_plugin,
     )
 
 
 def _finding(
-    kind: FindingKind, entry: LockedPackage, env: TargetEnvironment, available=()
+    kind: FindingKind,
+    entry: LockedPackage,
+    env: TargetEnvironment,
+    available: Collection[str] = (),
+    *,
+    detail: str = "",
+    hint: str = "",
 ) -> Finding:
     return Finding(
         kind=kind,
@@ -130,6 +165,8 @@ def _finding(
         target=env.target.name,
         python=env.python,
         available=tuple(available),
+        detail=detail,
+        hint=hint,
     )
 
 
@@ -153,6 +190,47 @@ def installability(
     if any(name.endswith(_SDIST_SUFFIXES) for name in names):
         return FindingKind.FROM_SOURCE, ()
     return FindingKind.GAP, tuple(sorted(platforms))
+
+
+def gap_detail(
+    entry: LockedPackage, tags: Collection[Tag], *, here: str = "this target", subject: str = "it"
+) -> str:
+    """Why none of *entry*'s wheels installs on *tags*, naming what is lacking.
+
+    A wheel for a platform *tags* accept can still be for another interpreter or ABI
+    (``cp312-cp312``, or ``cp312-none-any``): then naming its platform ("only has
+    wheels for: any") would not say what is wrong, so the interpreter/ABI pairs it
+    has are named next to the one *here* uses.
+    """
+    names = [f.name for f in entry.files]
+    if entry.source and entry.source.type in ("url", "file") and not names:
+        names = [posixpath.basename(entry.source.url)]
+    platforms = {t.platform for t in tags}
+    foreign: set[str] = set()
+    other_abi: set[str] = set()
+    for name in names:
+        for tag in _wheel_tags(name):
+            if tag.platform in platforms:
+                other_abi.add(f"{tag.interpreter}-{tag.abi}")
+            else:
+                foreign.add(tag.platform)
+    parts = []
+    if foreign or not other_abi:
+        parts.append(f"{subject} only has wheels for: {', '.join(sorted(foreign)) or 'none'}")
+    if other_abi:
+        only = ", ".join(sorted(other_abi))
+        prefix = "and for this platform only for" if foreign else f"{subject} has wheels only for"
+        parts.append(f"{prefix} {only} ({here}: {_own_abi(tags)})")
+    return "; ".join(parts)
+
+
+def _own_abi(tags: Collection[Tag]) -> str:
+    """The interpreter-specific ``cp311-cp311`` of *tags* (what a wheel built for
+    exactly this interpreter is tagged)."""
+    own = sorted({f"{t.interpreter}-{t.abi}" for t in tags if t.abi == t.interpreter})
+    if own:
+        return own[0]
+    return ", ".join(sorted({f"{t.interpreter}-{t.abi}" for t in tags})[:3]) or "none"
 
 
 @functools.cache

@@ -211,6 +211,19 @@ class MultiarchLock:
             plugin_metadata=MappingProxyType(dict(recorded)) if recorded else None,
         )
 
+    @property
+    def by_plugin(self) -> bool:
+        """Whether this plugin wrote the lock: it records the targets, or artifact URLs.
+
+        A lock of stock Poetry has neither, and keeps one entry for all alternatives
+        of a dependency (python-poetry/poetry#7722): re-locking with the plugin, not
+        adding alternatives, is what fixes its gaps. (A lock of only URL, file and git
+        packages, written without targets, has neither either.)
+        """
+        return self.plugin_metadata is not None or any(
+            f.url for package in self.packages for f in package.files
+        )
+
     def alternatives(self) -> Mapping[NormalizedName, tuple[LockedPackage, ...]]:
         """Packages locked more than once (marker-split), by name."""
         by_name: dict[NormalizedName, list[LockedPackage]] = defaultdict(list)

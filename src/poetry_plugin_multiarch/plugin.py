@@ -10,18 +10,17 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from cleo.events.console_events import COMMAND, ERROR
-from cleo.exceptions import CleoUserError
-from cleo.formatters.formatter import Formatter
 from poetry.plugins.application_plugin import ApplicationPlugin
 from poetry.plugins.plugin import Plugin
 
+from poetry_plugin_multiarch.adapter.console import as_user_error
 from poetry_plugin_multiarch.adapter.project import direct_dependencies, load_config
-from poetry_plugin_multiarch.commands.check import EXIT_BAD_INPUT, MultiarchCheckCommand
+from poetry_plugin_multiarch.commands.check import MultiarchCheckCommand
 from poetry_plugin_multiarch.commands.multiarch import (
     MultiarchCommand,
     MultiarchShowCommand,
 )
-from poetry_plugin_multiarch.errors import CoverageError, MultiarchError
+from poetry_plugin_multiarch.errors import MultiarchError
 
 if TYPE_CHECKING:
     from cleo.events.console_command_event import ConsoleCommandEvent
@@ -33,10 +32,6 @@ if TYPE_CHECKING:
     from poetry.poetry import Poetry
 
 __all__ = ["MultiarchApplicationPlugin", "MultiarchPlugin"]
-
-
-class MultiarchUserError(CleoUserError):
-    """A :class:`MultiarchError` as cleo shows user errors: message, never a trace."""
 
 
 class MultiarchApplicationPlugin(ApplicationPlugin):
@@ -107,12 +102,5 @@ def show_multiarch_error(
     error = event.error
     if not isinstance(error, MultiarchError):
         return
-    text = Formatter.escape(error.message)
-    if error.hint:
-        text += f"\n\n<comment>{Formatter.escape(error.hint)}</comment>"
-    event.set_error(MultiarchUserError(text))
-    # `multiarch check` promises 2 for a bad configuration or lock, 1 for gaps
-    bad_input = isinstance(event.command, MultiarchCheckCommand) and not isinstance(
-        error, CoverageError
-    )
-    event.set_exit_code(EXIT_BAD_INPUT if bad_input else 1)
+    event.set_error(as_user_error(error))
+    event.set_exit_code(1)

@@ -9,7 +9,15 @@ from collections import defaultdict
 from poetry_plugin_multiarch.coverage import CoverageReport, Finding, FindingKind
 from poetry_plugin_multiarch.errors import CoverageError
 
-__all__ = ["coverage_error", "fix_hints", "gap_lines", "render_json", "render_report"]
+__all__ = [
+    "RELOCK_HINT",
+    "coverage_error",
+    "fix_hints",
+    "gap_lines",
+    "render_json",
+    "render_report",
+    "unselected_lines",
+]
 
 _CELL = {
     FindingKind.GAP: "GAP",
@@ -42,9 +50,32 @@ def render_report(report: CoverageReport) -> list[str]:
         ]
         errors = sum(f.is_error for f in mine)
         source = sum(f.kind is FindingKind.FROM_SOURCE for f in mine)
+        missing = [f.package for f in mine if f.kind is FindingKind.UNSELECTED]
         state = f"{errors} gap{'s' if errors != 1 else ''}" if errors else "covered"
+        if missing and not errors:  # "covered" would hide it
+            state = "no gaps"
         extra = f", {source} from source" if source else ""
+        if missing:
+            extra += f", not installed: {', '.join(missing)}"
         lines.append(f"{env.label}: {counts.get(env.label, 0)} packages, {state}{extra}")
+    notices = unselected_lines(report)
+    if notices:
+        lines += ["", *notices]
+    return lines
+
+
+def unselected_lines(report: CoverageReport) -> list[str]:
+    """Each direct dependency a target gets none of, and (once per package) the
+    marker that would cover it: not an error (it may be meant), but never silent."""
+    lines: list[str] = []
+    hinted: set[str] = set()
+    for finding in report.findings:
+        if finding.kind is not FindingKind.UNSELECTED:
+            continue
+        lines.append(finding.message())
+        if finding.hint and finding.package not in hinted:
+            hinted.add(finding.package)
+            lines.append(f"  {finding.hint}")
     return lines
 
 
@@ -78,6 +109,7 @@ def _finding_json(finding: Finding) -> dict[str, object]:
         "python": finding.python,
         "available": list(finding.available),
         "message": finding.message(),
+        "hint": finding.hint,
     }
 
 
@@ -97,22 +129,51 @@ def gap_lines(report: CoverageReport) -> list[str]:
     return [f"  {finding.message()}" for finding in report.errors]
 
 
+#: what re-locking fixes on a lock stock Poetry wrote
+RELOCK_HINT = (
+    "poetry.lock was written without poetry-plugin-multiarch (it records no artifact URLs"
+    " and no targets): stock Poetry locks one entry for all alternatives of a dependency."
+    " Re-lock with the plugin (`poetry lock`), then check again."
+)
+
+
 def fix_hints(report: CoverageReport) -> list[str]:
     """What to try, once per package and target with an error."""
+    if report.stock_lock and report.errors:
+        return [RELOCK_HINT]
     hints: list[str] = []
     for finding in report.errors:
         env = next(e for e in report.environments if e.target.name == finding.target)
-        marker = " and ".join(
-            f"{key} == '{env.target.platform[key]}'"
-            for key in ("sys_platform", "platform_machine")
-            if key in env.target.platform
-        )
-        hint = (
-            f"{finding.package} on {finding.target}: add an alternative with"
-            f' markers = "{marker}" (e.g. a url or source that has such a wheel),'
-            f" pick a version with a wheel for it, or drop {finding.target}"
-            f" / Python {finding.python} from [tool.poetry-plugin-multiarch]."
-        )
+        drop = f"drop {finding.target} / Python {finding.python}"
+        drop += " from [tool.poetry-plugin-multiarch]."
+        if _is_musl(env.target.platform_tags):
+            hint = (
+                f"{finding.package} on {finding.target}: musl Linux, and markers cannot tell"
+                " musl from glibc Linux, so an alternative cannot pick a wheel for it: pick a"
+                " version or source of every Linux alternative that has a musllinux wheel (or"
+                f" an sdist) for it, or {drop}"
+            )
+        elif env.target.platform.get("sys_platform") == "linux" and _is_musl(finding.available):
+            hint = (
+                f"{finding.package} on {finding.target}: it has musllinux (musl) wheels only and"
+                f" {finding.target} is glibc Linux: pick a version or source with a manylinux"
+                f" wheel (or an sdist), or {drop}"
+            )
+        else:
+            marker = " and ".join(
+                f"{key} == '{env.target.platform[key]}'"
+                for key in ("sys_platform", "platform_machine")
+                if key in env.target.platform
+            )
+            hint = (
+                f"{finding.package} on {finding.target}: add an alternative with"
+                f' markers = "{marker}" (e.g. a url or source that has such a wheel),'
+                f" pick a version with a wheel for it, or {drop}"
+            )
         if hint not in hints:
             hints.append(hint)
     return hints
+
+
+def _is_musl(platforms: tuple[str, ...]) -> bool:
+    return bool(platforms) and all(p.startswith("musllinux") for p in platforms)

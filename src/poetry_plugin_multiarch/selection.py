@@ -13,7 +13,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from packaging.tags import Tag
 from packaging.utils import NormalizedName, canonicalize_name
 
-from poetry_plugin_multiarch.coverage import FindingKind, installability
+from poetry_plugin_multiarch.coverage import FindingKind, gap_detail, installability
 from poetry_plugin_multiarch.errors import (
     AmbiguousAlternativesError,
     MissingAlternativeError,
@@ -101,13 +101,17 @@ def check_requirements_met(
     raise MissingAlternativeError(
         f"Nothing can be installed on this machine ({describe_machine(environment)}):\n"
         + "\n".join(lines),
-        "Add an alternative whose markers include this machine to pyproject.toml and run"
+        _relock_hint(lock)
+        or "Add an alternative whose markers include this machine to pyproject.toml and run"
         " `poetry lock`, or install on a machine the lock covers.",
     )
 
 
 def check_artifacts_install(
-    entries: Iterable[LockedPackage], tags: Sequence[Tag], environment: Mapping[str, str]
+    entries: Iterable[LockedPackage],
+    tags: Sequence[Tag],
+    environment: Mapping[str, str],
+    lock: MultiarchLock | None = None,
 ) -> None:
     """Every selected entry has a locked wheel for *tags* (the interpreter's, most
     specific first), an sdist, or a source to build.
@@ -115,17 +119,20 @@ def check_artifacts_install(
     Without this check the first such package fails deep in the install with "Unable
     to find installation candidates", after others may have been installed.
 
-    :raises NoArtifactForMachineError: naming each package, the platforms it has
-        wheels for, and this machine.
+    *lock*, when given, picks the hint: a lock stock Poetry wrote is fixed by
+    re-locking with the plugin, not by adding alternatives.
+
+    :raises NoArtifactForMachineError: naming each package, the platforms (or the
+        interpreter/ABI) it has wheels for, and this machine.
     """
     wanted = frozenset(tags)
     lines = []
     for entry in entries:
-        kind, platforms = installability(entry, wanted)
+        kind, _ = installability(entry, wanted)
         if kind is FindingKind.GAP:
-            has = ", ".join(platforms) if platforms else "none"
             what = f"{entry.name} {entry.version} ({entry.origin})"
-            lines.append(f"  {what}: poetry.lock only has wheels for: {has}")
+            detail = gap_detail(entry, wanted, here="this machine", subject="poetry.lock")
+            lines.append(f"  {what}: {detail}")
     if not lines:
         return
     machine = describe_machine(environment)
@@ -135,10 +142,21 @@ def check_artifacts_install(
         f"No locked wheel or sdist installs on this machine ({machine}):\n"
         + "\n".join(lines)
         + "\nNothing was installed.",
-        "Add an alternative for this machine (a version, source or url with such a wheel,"
+        (_relock_hint(lock) if lock is not None else "")
+        or "Add an alternative for this machine (a version, source or url with such a wheel,"
         " with markers for it) to pyproject.toml and run `poetry lock`. Declaring this"
         " machine in [tool.poetry-plugin-multiarch] environments makes `poetry lock` and"
         " `poetry multiarch check` catch this before any install.",
+    )
+
+
+def _relock_hint(lock: MultiarchLock) -> str:
+    if lock.by_plugin:
+        return ""
+    return (
+        "poetry.lock was written without poetry-plugin-multiarch: stock Poetry locks one"
+        " entry for all alternatives of a dependency. Re-lock with the plugin"
+        " (`poetry lock`) and install again."
     )
 
 

@@ -109,6 +109,36 @@ def test_overlap_error_names_both_where_and_a_rewrite() -> None:
     ) in error.hint
 
 
+def test_overlap_rewrite_keeps_the_url_wheel_where_both_apply() -> None:
+    """URL wheel first: narrowing it ('aarch64 and not linux') would never install it
+    on linux aarch64; the index alternative is narrowed instead, order kept."""
+    first = with_marker(URLDependency("jaxlib", WHEEL), "platform_machine == 'aarch64'")
+    second = with_marker(Dependency("jaxlib", "0.1.71"), "sys_platform == 'linux'")
+    error = overlap_error(first, second, parse_constraint(">=3.10,<3.12"))
+    url = WHEEL.replace("user:secret@", "")
+    assert error.hint == (
+        "Make the markers exclusive, for example:\n"
+        f"""  {{ url = "{url}", markers = 'platform_machine == "aarch64"' }}\n"""
+        """  { version = "0.1.71", markers = 'sys_platform == "linux" and"""
+        """ platform_machine != "aarch64"' }"""
+    )
+
+
+def test_overlap_rewrite_keeps_the_narrower_of_two_index_alternatives() -> None:
+    """Narrowing the first (narrower) one would leave it no machine at all."""
+    first = with_marker(
+        Dependency("jaxlib", "0.1.71"), "sys_platform == 'linux' and platform_machine == 'x86_64'"
+    )
+    second = with_marker(Dependency("jaxlib", "0.1.70"), "sys_platform == 'linux'")
+    error = overlap_error(first, second, parse_constraint(">=3.10,<3.12"))
+    assert error.hint.splitlines()[1:] == [
+        """  { version = "0.1.71", markers = 'sys_platform == "linux" and"""
+        """ platform_machine == "x86_64"' }""",
+        """  { version = "0.1.70", markers = 'platform_machine != "x86_64" and"""
+        """ sys_platform == "linux"' }""",
+    ]
+
+
 def test_multiarch_errors_become_user_errors_without_trace() -> None:
     event = ConsoleErrorEvent(None, NullIO(), ConfigError("Bad <key>.", "Fix it."))
     show_multiarch_error(event, "console.error", None)

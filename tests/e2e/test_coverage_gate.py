@@ -93,7 +93,7 @@ def test_cp311_only_aarch64_wheel_covers_only_python_311(
     if gap:
         assert result.returncode == 1
         assert "no wheel or sdist for linux-aarch64, Python 3.12" in result.stderr
-        assert "it only has wheels for: manylinux2014_aarch64" in result.stderr
+        assert "it has wheels only for cp311-cp311 (this target: cp312-cp312)" in result.stderr
         assert "linux-x86_64, Python" not in result.stderr
         assert not (project / "poetry.lock").exists()
         assert checked.returncode == 2  # no lock to check
@@ -316,3 +316,66 @@ def test_install_says_when_targets_changed_since_locking(
 
     assert result.returncode == 0, result.stderr
     assert "the target environments in pyproject.toml changed since poetry.lock" in result.stderr
+
+
+def test_target_no_alternative_applies_on_is_named_but_platform_only_dependency_is_not(
+    poetry: PoetryInstall, index, home, tmp_path
+) -> None:
+    """jaxlib alternatives for aarch64 and x86_64 only leave macos-arm64 without jaxlib:
+    the lock's warning, `check` text and JSON say so, with the complementing marker. A
+    plain dependency for win32 only is meant to be missing elsewhere: nothing said."""
+    seed = publish_seed(index, tmp_path)
+    index.publish(build_wheel(tmp_path / "dist", "winonly", "1.0"))
+    deps = seed_dependencies(seed, jax=False)
+    deps += 'winonly = { version = "1.0", markers = "sys_platform == \'win32\'" }\n'
+    project = write_project(
+        tmp_path / "project", deps, {"main": seed.index_url},
+        extra=targets("linux-x86_64", "linux-aarch64", "macos-arm64", "windows-amd64"),
+    )  # fmt: skip
+
+    locked = poetry.run("lock", cwd=project, home=home)
+
+    assert locked.returncode == 0, locked.stderr
+    missing = "not installed on macos-arm64 (Python 3.11): jaxlib — no alternative applies"
+    complement = 'platform_machine != "aarch64" and platform_machine != "x86_64"'
+    hint = f"If jaxlib is needed there, add an alternative with markers = '{complement}'"
+    assert f"Warning: {missing}\n" in locked.stderr
+    assert hint in locked.stderr
+    assert "winonly" not in locked.stderr
+
+    text = check(poetry, project, home)
+    assert text.returncode == 0, text.stdout + text.stderr
+    assert "macos-arm64 (Python 3.11): 0 packages, no gaps, not installed: jaxlib" in text.stdout
+    assert f"{missing}\n  {hint}" in text.stdout
+    assert "winonly" not in text.stdout
+    report = json.loads(check(poetry, project, home, "--format", "json").stdout)
+    assert [(f["kind"], f["package"], f["target"]) for f in report["findings"]] == [
+        ("unselected", "jaxlib", "macos-arm64"),
+        ("unselected", "jaxlib", "windows-amd64"),
+    ]
+    assert report["findings"][0]["message"] == missing
+    assert complement in report["findings"][0]["hint"]
+
+
+def test_check_of_a_stock_lock_says_relock_with_the_plugin(
+    poetry: PoetryInstall, index, home, tmp_path
+) -> None:
+    """Stock Poetry locks the seed's alternatives as one URL entry (#7722): x86_64
+    gets the aarch64 wheel. Adding an alternative would not help: re-locking does."""
+    seed = publish_seed(index, tmp_path)
+    project = write_project(
+        tmp_path / "project", seed_dependencies(seed, jax=False), {"main": seed.index_url},
+        extra=targets("linux-x86_64", "linux-aarch64"),
+    )  # fmt: skip
+    stock = poetry.run("lock", cwd=project, home=home, plugins=False)
+    assert stock.returncode == 0, stock.stderr
+
+    checked = check(poetry, project, home)
+
+    assert checked.returncode == 1
+    assert "no wheel or sdist for linux-x86_64, Python 3.11" in checked.stdout
+    assert "written without poetry-plugin-multiarch" in checked.stdout
+    assert "Re-lock with the plugin (`poetry lock`)" in checked.stdout
+    assert "add an alternative" not in checked.stdout
+    ok(poetry, project, home, "lock")
+    assert check(poetry, project, home).returncode == 0

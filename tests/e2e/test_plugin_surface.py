@@ -9,8 +9,9 @@ import pytest
 
 from tests.harness.checks import ok
 from tests.harness.poetry import PoetryInstall
-from tests.harness.project import alternatives, write_project
-from tests.harness.scenarios import publish_seed
+from tests.harness.project import alternatives, targets, write_project
+from tests.harness.scenarios import publish_seed, seed_dependencies
+from tests.harness.wheels import build_wheel
 
 pytestmark = [pytest.mark.e2e, pytest.mark.x86_64_host]
 
@@ -22,7 +23,10 @@ def test_multiarch_namespace_is_listed_and_helps(poetry: PoetryInstall, home, tm
 
     help_text = ok(poetry, tmp_path, home, "multiarch", "--help")
     assert "One lock for every machine" in help_text
-    assert "multiarch show" in ok(poetry, tmp_path, home, "multiarch")
+    bare = ok(poetry, tmp_path, home, "multiarch")
+    for text in (bare, help_text):
+        assert "  multiarch show " in text
+        assert "  multiarch check  Check that poetry.lock installs on every declared" in text
 
 
 def test_project_without_alternatives_locks_as_stock(
@@ -96,3 +100,33 @@ def test_unknown_config_key_is_named(poetry: PoetryInstall, index, home, tmp_pat
         ) in result.stderr
         assert "Traceback" not in result.stderr
         assert not (project / "poetry.lock").exists()
+
+
+def test_show_target_marks_gaps_for_each_declared_python(
+    poetry: PoetryInstall, index, home, tmp_path
+) -> None:
+    """The aarch64 URL wheel is for CPython 3.11 only; the targets declare 3.11 and 3.12."""
+    seed = publish_seed(index, tmp_path)
+    cp311 = index.host(
+        build_wheel(tmp_path / "hosted", "jaxlib", "0.1.71", "cp311-cp311-manylinux2014_aarch64")
+    )
+    url = index.file_url(cp311.name)
+    project = write_project(
+        tmp_path / "project", seed_dependencies(seed, url=url), {"main": seed.index_url},
+        extra=targets("linux-x86_64", "linux-aarch64", python=("3.11", "3.12"), on_gap="warn"),
+    )  # fmt: skip
+    ok(poetry, project, home, "lock")
+
+    out = ok(poetry, project, home, "multiarch", "show", "--target", "linux-aarch64")
+
+    assert f"linux-aarch64 (Python 3.11) installs:\n  jaxlib 0.1.71 from url {url}\n" in out
+    assert (
+        f"linux-aarch64 (Python 3.12) installs:\n  jaxlib 0.1.71 from url {url} GAP: it has"
+        " wheels only for cp311-cp311 (this target: cp312-cp312)\n"
+    ) in out
+    assert "jax 0.2.20" not in out  # a py3-none-any wheel: no gap, no alternatives
+
+    bad = poetry.run("multiarch", "show", "--target", "linux-risc", cwd=project, home=home)
+    assert bad.returncode == 1
+    assert "Unknown target linux-risc." in bad.stderr
+    assert "Locked alternatives" not in bad.stdout  # checked before anything is shown

@@ -1,11 +1,19 @@
 from __future__ import annotations
 
+import json
+
 import pytest
 
 from poetry_plugin_multiarch.config import parse_config
 from poetry_plugin_multiarch.coverage import FindingKind, check_coverage
 from poetry_plugin_multiarch.lockmodel import MultiarchLock
-from poetry_plugin_multiarch.report import coverage_error, render_json, render_report
+from poetry_plugin_multiarch.report import (
+    RELOCK_HINT,
+    coverage_error,
+    fix_hints,
+    render_json,
+    render_report,
+)
 from poetry_plugin_multiarch.targets import KNOWN_TARGETS, TargetEnvironment
 from tests.unit.lockdata import INDEX, seed_lock_data
 
@@ -19,7 +27,8 @@ def lock_with_wheels(*wheels: str, markers: str | None = None) -> MultiarchLock:
         "name": "jaxlib",
         "version": "0.1.71",
         "groups": ["main"],
-        "files": [{"file": w, "hash": "sha256:00"} for w in wheels],
+        # as the plugin writes them: with each artifact's url
+        "files": [{"file": w, "hash": "sha256:00", "url": f"{INDEX}/../{w}"} for w in wheels],
         "source": {"type": "legacy", "url": INDEX, "reference": "main"},
     }
     if markers:
@@ -121,3 +130,103 @@ def test_config_builds_target_environments_for_every_python() -> None:
         "linux-x86_64 (Python 3.11)", "linux-x86_64 (Python 3.12)",
         "macos-arm64 (Python 3.11)", "macos-arm64 (Python 3.12)",
     ]  # fmt: skip
+
+
+def test_target_no_alternative_applies_on_is_shown_plainly_with_the_complement() -> None:
+    """jaxlib is given for x86_64 and aarch64 only: macos-arm64 gets no gap, but the
+    text and JSON say jaxlib is not installed there, and which marker would cover it."""
+    lock = MultiarchLock.from_lock_data(seed_lock_data())
+    complement = 'platform_machine != "x86_64" and platform_machine != "aarch64"'
+    report = check_coverage(
+        lock, envs("linux-x86_64", "macos-arm64"), direct={"jaxlib": complement}
+    )
+    text = render_report(report)
+    assert "macos-arm64 (Python 3.11): 1 packages, no gaps, not installed: jaxlib" in text
+    assert "not installed on macos-arm64 (Python 3.11): jaxlib — no alternative applies" in text
+    assert f"  If jaxlib is needed there, add an alternative with markers = '{complement}'" in (
+        "\n".join(text)
+    )
+    (finding,) = json.loads(render_json(report))["findings"]
+    assert finding["kind"] == "unselected"
+    assert finding["message"] == (
+        "not installed on macos-arm64 (Python 3.11): jaxlib — no alternative applies"
+    )
+    assert complement in finding["hint"]
+
+
+@pytest.mark.parametrize(
+    ("wheel", "detail"),
+    [
+        ("cp312-cp312-manylinux2014_x86_64", "it has wheels only for cp312-cp312"),
+        ("cp312-none-any", "it has wheels only for cp312-none"),
+        ("cp312-abi3-manylinux2014_x86_64", "it has wheels only for cp312-abi3"),
+    ],
+)
+def test_a_gap_for_another_interpreter_names_it_not_the_platform(wheel, detail) -> None:
+    report = check_coverage(lock_with_wheels(f"jaxlib-0.1.71-{wheel}.whl"), envs("linux-x86_64"))
+    (finding,) = report.errors
+    assert finding.message().endswith(f"; {detail} (this target: cp311-cp311)")
+    assert "only has wheels for: any" not in finding.message()
+
+
+def test_a_gap_with_wheels_for_other_platforms_and_interpreters_names_both() -> None:
+    report = check_coverage(
+        lock_with_wheels(
+            "jaxlib-0.1.71-cp312-cp312-manylinux2014_x86_64.whl",
+            "jaxlib-0.1.71-cp311-cp311-macosx_11_0_arm64.whl",
+        ),
+        envs("linux-x86_64"),
+    )
+    assert (
+        report.errors[0]
+        .message()
+        .endswith(
+            "; it only has wheels for: macosx_11_0_arm64; and for this platform only for"
+            " cp312-cp312 (this target: cp311-cp311)"
+        )
+    )
+
+
+def test_musl_gap_hint_says_markers_cannot_pick_musl() -> None:
+    report = check_coverage(
+        lock_with_wheels("jaxlib-0.1.71-py3-none-manylinux2014_x86_64.whl"),
+        envs("linux-x86_64", "linux-x86_64-musl"),
+    )
+    (hint,) = fix_hints(report)
+    assert hint.startswith("jaxlib on linux-x86_64-musl: musl Linux, and markers cannot tell")
+    assert "musllinux wheel" in hint
+    assert "add an alternative" not in hint
+
+
+def test_glibc_gap_of_a_musl_only_package_says_so() -> None:
+    report = check_coverage(
+        lock_with_wheels("jaxlib-0.1.71-py3-none-musllinux_1_2_x86_64.whl"),
+        envs("linux-x86_64", "linux-x86_64-musl"),
+    )
+    (hint,) = fix_hints(report)
+    assert hint.startswith(
+        "jaxlib on linux-x86_64: it has musllinux (musl) wheels only and linux-x86_64 is glibc"
+    )
+    assert "manylinux wheel" in hint
+    assert "add an alternative" not in hint
+
+
+def test_gap_of_a_stock_lock_says_relock_with_the_plugin() -> None:
+    """Stock Poetry locks the seed as one URL entry for every machine (#7722): the
+    fix is re-locking with the plugin, not another alternative."""
+    data = seed_lock_data()
+    del data["package"][1]  # the index entry stock Poetry loses
+    del data["package"][1]["markers"]
+    report = check_coverage(MultiarchLock.from_lock_data(data), envs("linux-x86_64"))
+    assert not report.ok
+    assert fix_hints(report) == [RELOCK_HINT]
+    assert "Re-lock with the plugin (`poetry lock`)" in RELOCK_HINT
+
+
+def test_gap_of_a_plugin_lock_suggests_an_alternative() -> None:
+    data = seed_lock_data()
+    data["metadata"]["poetry-plugin-multiarch"] = {"environments": ["linux-x86_64"]}
+    del data["package"][1]
+    del data["package"][1]["markers"]
+    (hint,) = fix_hints(check_coverage(MultiarchLock.from_lock_data(data), envs("linux-x86_64")))
+    assert hint.startswith("jaxlib on linux-x86_64: add an alternative with markers")

@@ -138,3 +138,49 @@ def test_each_machine_installs_its_selected_artifacts() -> None:
     env = marker_environment(KNOWN_TARGETS["linux-aarch64"].platform, "3.11")
     selected = select_for_environment(lock, env).values()
     check_artifacts_install(selected, AARCH64_TAGS, env)  # the URL wheel is aarch64
+
+
+def test_a_wheel_for_another_interpreter_is_named_with_this_machines() -> None:
+    """'only has wheels for: any' said nothing: the wheel is for another CPython."""
+    data = seed_lock_data()
+    data["package"][0]["files"] = [{"file": "jax-0.2.20-cp312-none-any.whl", "hash": "sha256:aa"}]
+    lock = MultiarchLock.from_lock_data(data)
+    env = marker_environment(KNOWN_TARGETS["linux-aarch64"].platform, "3.11")
+    with pytest.raises(NoArtifactForMachineError) as raised:
+        check_artifacts_install(lock.packages[:1], AARCH64_TAGS, env)
+    assert (
+        "jax 0.2.20 (source main (http://127.0.0.1:8080/main/simple)): poetry.lock has wheels"
+        " only for cp312-none (this machine: cp311-cp311)"
+    ) in raised.value.message
+    assert "only has wheels for: any" not in raised.value.message
+
+
+def stock_lock_of_the_seed() -> MultiarchLock:
+    """What stock Poetry locks for the seed (#7722): one URL entry for every machine,
+    and no artifact URLs."""
+    data = seed_lock_data()
+    del data["package"][1]
+    del data["package"][1]["markers"]
+    return MultiarchLock.from_lock_data(data)
+
+
+def test_stock_lock_gaps_say_relock_with_the_plugin() -> None:
+    lock = stock_lock_of_the_seed()
+    env = marker_environment(KNOWN_TARGETS["linux-x86_64"].platform, "3.11")
+    tags = sorted(KNOWN_TARGETS["linux-x86_64"].tags("3.11"), key=str)
+    with pytest.raises(NoArtifactForMachineError) as raised:
+        check_artifacts_install(lock.packages, tags, env, lock)
+    assert "Re-lock with the plugin (`poetry lock`)" in raised.value.hint
+    assert "Add an alternative" not in raised.value.hint
+
+
+def test_stock_lock_missing_alternative_says_relock_with_the_plugin() -> None:
+    data = seed_lock_data()
+    data["package"][0]["dependencies"] = {"jaxlib": ">=0.1.69"}
+    plugin_lock = MultiarchLock.from_lock_data(
+        {**data, "metadata": {**data["metadata"], "poetry-plugin-multiarch": {"python": []}}}
+    )
+    for lock, hint in ((MultiarchLock.from_lock_data(data), "Re-lock"), (plugin_lock, "Add")):
+        with pytest.raises(MissingAlternativeError) as raised:
+            check_requirements_met(lock, needs_of(lock, "jax"), env("ppc64le"))
+        assert hint in raised.value.hint

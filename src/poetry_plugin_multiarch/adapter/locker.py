@@ -15,14 +15,15 @@ from cleo.formatters.formatter import Formatter
 from poetry.packages.locker import Locker
 
 from poetry_plugin_multiarch.config import MultiarchConfig
-from poetry_plugin_multiarch.coverage import FindingKind, check_coverage
+from poetry_plugin_multiarch.coverage import check_coverage
 from poetry_plugin_multiarch.lockmodel import MultiarchLock
-from poetry_plugin_multiarch.report import coverage_error
+from poetry_plugin_multiarch.report import coverage_error, unselected_lines
 from poetry_plugin_multiarch.urls import redact_url
 
 escape = Formatter.escape
 
 if TYPE_CHECKING:
+    from collections.abc import Collection
     from pathlib import Path
 
     from cleo.io.io import IO
@@ -47,7 +48,7 @@ class MultiarchLocker(Locker):
         pool: RepositoryPool,
         *,
         config: MultiarchConfig | None = None,
-        direct: frozenset[str] = frozenset(),
+        direct: Collection[str] = frozenset(),
         io: IO | None = None,
     ) -> None:
         super().__init__(lock, pyproject_data)
@@ -96,11 +97,10 @@ class MultiarchLocker(Locker):
                 self._direct,
             )
             if self._io is not None:
-                for finding in report.findings:
-                    if finding.kind is FindingKind.UNSELECTED:
-                        self._io.write_error_line(
-                            f"<warning>Warning: {escape(finding.message())}</>"
-                        )
+                for line in unselected_lines(report):  # indented: the hint
+                    style = "comment" if line.startswith(" ") else "warning"
+                    prefix = "" if line.startswith(" ") else "Warning: "
+                    self._io.write_error_line(f"<{style}>{prefix}{escape(line)}</>")
             if not report.ok:
                 if self._config.on_gap == "fail":
                     raise coverage_error(report)

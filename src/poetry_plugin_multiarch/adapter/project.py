@@ -10,6 +10,7 @@ from poetry_plugin_multiarch.config import MultiarchConfig, parse_config
 from poetry_plugin_multiarch.targets import PYTHON_MINORS
 
 if TYPE_CHECKING:
+    from poetry.core.packages.dependency import Dependency
     from poetry.poetry import Poetry
 
 __all__ = ["direct_dependencies", "load_config"]
@@ -25,6 +26,24 @@ def load_config(poetry: Poetry) -> MultiarchConfig:
     return parse_config(poetry.pyproject.data, allowed)
 
 
-def direct_dependencies(poetry: Poetry) -> frozenset[str]:
-    """Names the project depends on directly, in any group."""
-    return frozenset(dep.name for dep in poetry.package.all_requires)
+def direct_dependencies(poetry: Poetry) -> dict[str, str]:
+    """Direct dependencies given as marker-split alternatives (in any group), each
+    with the marker of the machines none of its alternatives covers.
+
+    Only these are reported where no alternative applies: a single dependency with a
+    marker (``pywin32; sys_platform == 'win32'``) is meant to be missing elsewhere.
+    """
+    by_name: dict[str, list[Dependency]] = {}
+    for dependency in poetry.package.all_requires:
+        by_name.setdefault(dependency.name, []).append(dependency)
+    found: dict[str, str] = {}
+    for name, alternatives in by_name.items():
+        if len(alternatives) < 2 or any(d.marker.is_any() for d in alternatives):
+            continue
+        union = alternatives[0].marker
+        for dependency in alternatives[1:]:
+            union = union.union(dependency.marker)
+        complement = union.invert()
+        if not complement.is_empty():
+            found[name] = str(complement.without_extras())
+    return found

@@ -144,17 +144,32 @@ def overlap_error(
     except ValueError:  # a marker packaging cannot evaluate: name no machine
         shared = None
     where = shared.describe() if shared else "some machines"
-    rewrite = first.marker.intersect(second.marker.invert())
+    keep, narrow = _keep_and_narrow(first, second)
+    rewrite = narrow.marker.intersect(keep.marker.invert())
+    suggested = (describe_alternative(d, rewrite if d is narrow else None) for d in (first, second))
     return OverlappingAlternativesError(
         f"Alternatives of {first.pretty_name} overlap in pyproject.toml:\n"
         f"  {describe_alternative(first)}\n"
         f"  {describe_alternative(second)}\n"
         f"Both apply on {where}, so such a machine would need two"
         f" {first.pretty_name} artifacts at once.",
-        "Make the markers exclusive, for example:\n"
-        f"  {describe_alternative(first, rewrite)}\n"
-        f"  {describe_alternative(second)}",
+        "Make the markers exclusive, for example:\n" + "\n".join(f"  {d}" for d in suggested),
     )
+
+
+def _keep_and_narrow(first: Dependency, second: Dependency) -> tuple[Dependency, Dependency]:
+    """Which alternative the rewrite keeps where both apply, and which it narrows.
+
+    Kept is the more specific one: a URL, file or git artifact over an index version
+    (``platform_machine == 'aarch64'`` URL wheel vs ``sys_platform == 'linux'``
+    index: linux aarch64 keeps the URL wheel), else the one whose marker implies the
+    other's, else the second.
+    """
+    if first.is_direct_origin() != second.is_direct_origin():
+        return (first, second) if first.is_direct_origin() else (second, first)
+    if first.marker.intersect(second.marker) == first.marker != second.marker:
+        return first, second
+    return second, first
 
 
 def install_provider() -> None:

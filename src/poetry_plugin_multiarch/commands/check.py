@@ -9,6 +9,7 @@ from cleo.helpers import option
 from cleo.io.inputs.option import Option
 from poetry.console.commands.command import Command
 
+from poetry_plugin_multiarch.adapter.console import as_user_error
 from poetry_plugin_multiarch.adapter.lockfile import read_lock
 from poetry_plugin_multiarch.adapter.project import direct_dependencies, load_config
 from poetry_plugin_multiarch.coverage import check_coverage
@@ -29,23 +30,29 @@ class MultiarchCheckCommand(Command):
     ]
 
     def handle(self) -> int:
-        fmt = self.option("format")
         try:
-            if fmt not in ("text", "json"):
-                raise ConfigError(f"Unknown format {fmt!r}.", "Use --format text or json.")
-            config = load_config(self.poetry)
-            if not config.targets:
-                raise ConfigError(
-                    "No target environments declared.",
-                    'Add environments = ["linux-x86_64", "linux-aarch64"] (for example) to'
-                    " [tool.poetry-plugin-multiarch] in pyproject.toml.",
-                )
-            lock = read_lock(self.poetry)
+            return self._check()
         except MultiarchError as error:
-            self.line_error(f"<error>{Formatter.escape(error.message)}</>")
-            if error.hint:
-                self.line_error(f"<comment>{Formatter.escape(error.hint)}</>")
+            # Cleo exits 1 for any raised error: exit 2 needs a return. Rendered as
+            # ``plugin.py`` renders every other error of the plugin.
+            if self.application is None:
+                raise
+            self.application.render_error(as_user_error(error), self.io)
             return EXIT_BAD_INPUT
+
+    def _check(self) -> int:
+        """Exit 0 covered, 1 gaps; raises for a bad format, configuration or lock."""
+        fmt = self.option("format")
+        if fmt not in ("text", "json"):
+            raise ConfigError(f"Unknown format {fmt!r}.", "Use --format text or json.")
+        config = load_config(self.poetry)
+        if not config.targets:
+            raise ConfigError(
+                "No target environments declared.",
+                'Add environments = ["linux-x86_64", "linux-aarch64"] (for example) to'
+                " [tool.poetry-plugin-multiarch] in pyproject.toml.",
+            )
+        lock = read_lock(self.poetry)
         report = check_coverage(lock, config.target_environments, direct_dependencies(self.poetry))
         if fmt == "json":
             self.line(render_json(report))
@@ -53,7 +60,7 @@ class MultiarchCheckCommand(Command):
         for line in render_report(report):
             self.line(Formatter.escape(line))
         recorded = lock.plugin_metadata
-        if recorded is None or dict(recorded) != config.recorded():
+        if lock.by_plugin and (recorded is None or dict(recorded) != config.recorded()):
             self.line(
                 "<warning>The declared targets changed since poetry.lock was written;"
                 " run `poetry lock` to check them at lock time too.</>"

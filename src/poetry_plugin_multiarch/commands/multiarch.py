@@ -1,21 +1,28 @@
-"""``poetry multiarch`` and ``poetry multiarch show``."""
+"""``poetry multiarch`` (what the plugin adds, its commands) and ``poetry multiarch show``."""
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING, ClassVar
 
+from cleo.formatters.formatter import Formatter
 from cleo.helpers import option
 from poetry.console.commands.command import Command
 from poetry.console.commands.env_command import EnvCommand
 
 from poetry_plugin_multiarch import __version__
 from poetry_plugin_multiarch.adapter.lockfile import read_lock
+from poetry_plugin_multiarch.adapter.project import load_config
+from poetry_plugin_multiarch.commands.check import MultiarchCheckCommand
+from poetry_plugin_multiarch.coverage import FindingKind, gap_detail, installability
 from poetry_plugin_multiarch.errors import ConfigError
 from poetry_plugin_multiarch.selection import select_for_environment
-from poetry_plugin_multiarch.targets import KNOWN_TARGETS
+from poetry_plugin_multiarch.targets import KNOWN_TARGETS, TargetEnvironment
+
+escape = Formatter.escape
 
 if TYPE_CHECKING:
     from cleo.io.inputs.option import Option
+    from packaging.tags import Tag
 
     from poetry_plugin_multiarch.lockmodel import MultiarchLock
 
@@ -26,15 +33,33 @@ class MultiarchCommand(Command):
     name = "multiarch"
     description = "One lock for every machine: what poetry-plugin-multiarch adds."
 
+    @property
+    def help(self) -> str:  # type: ignore[override]
+        """``poetry multiarch --help`` lists the subcommands too."""
+        return "\n".join([*_ABOUT, "", *_commands()])
+
     def handle(self) -> int:
         self.line(f"<info>poetry-plugin-multiarch</> {__version__}")
         self.line("")
-        self.line("With the plugin, `poetry lock` keeps every alternative of a")
-        self.line("dependency given as a list with markers, each as its own entry.")
-        self.line("")
-        self.line("<comment>Commands:</>")
-        self.line(f"  <info>multiarch show</>  {MultiarchShowCommand.description}")
+        for line in [*_ABOUT, "", *_commands()]:
+            self.line(line)
         return 0
+
+
+_ABOUT = (
+    "With the plugin, `poetry lock` keeps every alternative of a",
+    "dependency given as a list with markers, each as its own entry.",
+)
+
+
+def _commands() -> list[str]:
+    return [
+        "<comment>Commands:</>",
+        *(
+            f"  <info>{command.name:<16}</> {command.description}"
+            for command in (MultiarchShowCommand, MultiarchCheckCommand)
+        ),
+    ]
 
 
 class MultiarchShowCommand(EnvCommand):
@@ -45,33 +70,39 @@ class MultiarchShowCommand(EnvCommand):
             "target",
             "t",
             "Show what this kind of machine installs instead of the project's"
-            f" environment ({', '.join(KNOWN_TARGETS)}).",
+            f" environment ({', '.join(KNOWN_TARGETS)}, or one declared in"
+            " [tool.poetry-plugin-multiarch]), for each Python declared there.",
             flag=False,
             multiple=True,
         ),
     ]
 
     def handle(self) -> int:
-        lock = read_lock(self.poetry)
-        self._show_alternatives(lock)
-        marker_env = self.env.marker_env
-        python = marker_env["python_version"]
         names = self.option("target") or []
-        unknown = [n for n in names if n not in KNOWN_TARGETS]
+        config = load_config(self.poetry)
+        known = {**KNOWN_TARGETS, **{t.name: t for t in config.targets}}
+        unknown = [n for n in names if n not in known]
         if unknown:
             raise ConfigError(
                 f"Unknown target {', '.join(unknown)}.",
-                f"Known targets: {', '.join(KNOWN_TARGETS)}.",
+                f"Known targets: {', '.join(known)}.",
             )
+        lock = read_lock(self.poetry)
+        self._show_alternatives(lock)
         if not names:
+            marker_env = self.env.marker_env
             label = (
                 f"This machine ({marker_env['sys_platform']},"
-                f" {marker_env['platform_machine']}, Python {python})"
+                f" {marker_env['platform_machine']}, Python {marker_env['python_version']})"
             )
             self._show_selection(lock, label, marker_env)
+            return 0
+        # the Pythons the targets are checked with; else the project environment's
+        pythons = config.pythons or (self.env.marker_env["python_version"],)
         for name in names:
-            env = KNOWN_TARGETS[name].environment(python)
-            self._show_selection(lock, f"{name} (Python {python})", env)
+            for python in pythons:
+                env = TargetEnvironment(target=known[name], python=python)
+                self._show_selection(lock, env.label, env.environment, env.tags)
         return 0
 
     def _show_alternatives(self, lock: MultiarchLock) -> None:
@@ -88,16 +119,29 @@ class MultiarchShowCommand(EnvCommand):
                     f"    {'':<10} markers: {entry.marker_text()}"
                 )
 
-    def _show_selection(self, lock: MultiarchLock, label: str, environment: dict[str, str]) -> None:
+    def _show_selection(
+        self,
+        lock: MultiarchLock,
+        label: str,
+        environment: dict[str, str],
+        tags: frozenset[Tag] | None = None,
+    ) -> None:
+        """The alternative each package installs, and with *tags* (a target) every
+        selected package without a wheel or sdist for them, marked ``GAP``."""
         selected = select_for_environment(lock, environment, self._groups(lock))
+        alternatives = lock.alternatives()
         self.line("")
         self.line(f"<b>{label}</> installs:")
-        for name in lock.alternatives():
+        for name in {**alternatives, **selected}:
             entry = selected.get(name)
             if entry is None:
                 self.line(f"  <c1>{name}</>: no alternative applies")
-            else:
-                self.line(f"  <c1>{name}</> {entry.version} from {entry.origin}")
+                continue
+            gap = ""
+            if tags is not None and installability(entry, tags)[0] is FindingKind.GAP:
+                gap = f" <error>GAP</>: {escape(gap_detail(entry, tags))}"
+            if gap or name in alternatives:
+                self.line(f"  <c1>{name}</> {entry.version} from {escape(entry.origin)}{gap}")
 
     @staticmethod
     def _groups(lock: MultiarchLock) -> tuple[str, ...]:
