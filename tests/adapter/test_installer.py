@@ -38,11 +38,13 @@ from poetry_plugin_multiarch.adapter.installer import (
 from poetry_plugin_multiarch.errors import (
     AmbiguousAlternativesError,
     ArtifactFetchError,
+    NoArtifactForMachineError,
     UnhashedArtifactError,
 )
 from tests.harness.index import IndexServer
 from tests.harness.scenarios import AARCH64, X86
 from tests.harness.wheels import build_wheel, sha256_of
+from tests.unit.lockdata import INDEX, seed_lock_data
 
 URL = "https://host.example/files/jaxlib-0.1.71-py3-none-manylinux2014_x86_64.whl"
 
@@ -290,3 +292,20 @@ def test_already_installed_alternatives_still_count_as_selected() -> None:
     operations = [Install(one).skip("Already installed"), Install(two)]
     with pytest.raises(AmbiguousAlternativesError, match="2 locked alternatives of dep apply"):
         _check_selection(operations, env.marker_env, env.supported_tags, lock)
+
+
+def test_selection_check_of_a_stock_lock_says_relock_with_the_plugin() -> None:
+    """A wheel missing for this machine in a lock stock Poetry wrote (no artifact URLs):
+    the fix is re-locking with the plugin, not adding an alternative."""
+    data = seed_lock_data()
+    jax = Package("jax", "0.2.20", source_type="legacy", source_reference="main",
+                  source_url=INDEX)  # fmt: skip
+    env = MockEnv(platform_machine="aarch64")
+    operations = [Install(jax)]
+    data["package"][0]["files"] = [{"file": "jax-0.2.20-py3-none-manylinux2014_x86_64.whl",
+                                    "hash": "sha256:aa"}]  # fmt: skip
+    with pytest.raises(NoArtifactForMachineError) as raised:
+        _check_selection(
+            operations, env.marker_env, [Tag("py3", "none", "manylinux2014_aarch64")], data
+        )
+    assert "Re-lock with the plugin" in raised.value.hint

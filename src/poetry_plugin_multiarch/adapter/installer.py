@@ -211,10 +211,11 @@ def _check_selection(
         entry = _lock_entry(lock, package)
         label = f"{package.pretty_name} {package.pretty_version}"
         needs[label] = entry.dependencies if entry else _requirements(package)
-        if entry is not None and entry.files and not op.skipped:  # no files: Poetry asks the index
+        # a package without files is refused before download (prefetch_artifacts)
+        if entry is not None and entry.files and not op.skipped:
             fetched.append(entry)
     check_requirements_met(lock, needs, marker_env)
-    check_artifacts_install(fetched, supported_tags, marker_env)
+    check_artifacts_install(fetched, supported_tags, marker_env, lock)
 
 
 def _selects(op: Operation) -> bool:
