@@ -1,4 +1,5 @@
-"""A PEP 503 simple index served on 127.0.0.1, with a request log.
+"""A PEP 503 simple index served on a loopback address (127.0.0.1 unless told), with a
+request log.
 
 One server hosts any number of indexes (``/<index>/simple/<project>/``) and plain
 file URLs (``/files/<name>``) for URL dependencies. Pages are rendered from what the
@@ -53,10 +54,16 @@ class IndexServer:
     """Serves indexes and files; every request is appended to :attr:`requests`."""
 
     def __init__(
-        self, root: Path, *, auth: tuple[str, str] | None = None, hashes: bool = True
+        self,
+        root: Path,
+        *,
+        auth: tuple[str, str] | None = None,
+        hashes: bool = True,
+        host: str = "127.0.0.1",
     ) -> None:
         """*auth*: demand this HTTP basic user and password on every request;
-        *hashes*: put ``#sha256=`` fragments on links (real indexes may not)."""
+        *hashes*: put ``#sha256=`` fragments on links (real indexes may not);
+        *host*: the loopback address to bind (``127.0.0.2``: "another host")."""
         self.root = root
         self.auth = auth
         self.hashes = hashes
@@ -67,7 +74,7 @@ class IndexServer:
         self.failures: dict[str, int | str] = {}
         self._indexes: dict[str, _Index] = defaultdict(_Index)
         self._lock = threading.Lock()
-        self._httpd = _Server(("127.0.0.1", 0), self._handler())
+        self._httpd = _Server((host, 0), self._handler())
         self._thread = threading.Thread(target=self._httpd.serve_forever, daemon=True)
 
     # -- lifecycle -------------------------------------------------------------
