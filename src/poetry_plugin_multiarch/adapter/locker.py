@@ -14,6 +14,11 @@ from typing import TYPE_CHECKING, Any
 from cleo.formatters.formatter import Formatter
 from poetry.packages.locker import Locker
 
+from poetry_plugin_multiarch.atomicwrite import (
+    line_ending_of,
+    with_line_ending,
+    write_text_atomically,
+)
 from poetry_plugin_multiarch.config import MultiarchConfig
 from poetry_plugin_multiarch.coverage import FindingKind, check_coverage
 from poetry_plugin_multiarch.lockmodel import MultiarchLock
@@ -85,7 +90,14 @@ class MultiarchLocker(Locker):
                     error = coverage_error(report, written=True)
                     self._io.write_error_line(f"<warning>Warning: {escape(error.message)}</>")
                     self._io.write_error_line(f"<comment>{escape(error.hint)}</>")
-        super()._write_lock_data(data)
+        self._write_lock_file(data)
+
+    def _write_lock_file(self, data: TOMLDocument) -> None:
+        """What stock ``_write_lock_data`` writes (the old lock's line endings kept), but
+        atomically: killed mid-write, Poetry leaves a 0-byte lock; this leaves the old one."""
+        content = with_line_ending(data.as_string(), line_ending_of(self.lock))
+        write_text_atomically(self.lock, content)
+        self._lock_data = None
 
     def _dump_package(
         self, package: Package, transitive_info: TransitivePackageInfo
