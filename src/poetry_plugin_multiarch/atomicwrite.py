@@ -54,9 +54,12 @@ def write_text_atomically(path: Path, content: str) -> None:
         mode: int | None = stat.S_IMODE(target.stat().st_mode)
     except FileNotFoundError:
         mode = None  # a new file: the umask decides, as for any new file
-    try:
+
+    def opener(name: str, flags: int) -> int:
         # created with the old file's mode: a private lock is never readable by others
-        opener = (lambda name, flags: os.open(name, flags, mode)) if mode is not None else None
+        return os.open(name, flags, 0o666 if mode is None else mode)
+
+    try:
         with open(temp, "x", encoding="utf-8", newline="", opener=opener) as f:
             f.write(content)
             f.flush()
