@@ -52,12 +52,17 @@ class MultiarchApplicationPlugin(ApplicationPlugin):
 
 class MultiarchPlugin(Plugin):
     """Runs whenever Poetry loads a project (also after ``add``/``remove`` reload it):
-    checks ``[tool.poetry-plugin-multiarch]`` and installs the URL-recording locker."""
+    checks ``[tool.poetry-plugin-multiarch]``, binds the index sources' release caches
+    to their URLs and installs the URL-recording locker."""
 
     def activate(self, poetry: Poetry, io: IO) -> None:
         from poetry_plugin_multiarch.adapter.locker import MultiarchLocker
+        from poetry_plugin_multiarch.adapter.release_cache import bind_release_caches
 
         config = load_config(poetry)
+        # the lock's URLs come from the sources as configured now, never a cache of
+        # another host under the same source name
+        bind_release_caches(poetry.pool)
         locker = poetry.locker
         if not isinstance(locker, MultiarchLocker):
             poetry.set_locker(

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from urllib.parse import urlsplit, urlunsplit
 
-__all__ = ["redact_text", "redact_url"]
+__all__ = ["redact_text", "redact_url", "source_identity"]
 
 
 def redact_url(url: str) -> str:
@@ -41,3 +41,22 @@ def redact_text(text: str) -> str:
     '404 for url: https://host.example/x.whl (retried)'
     """
     return _USERINFO.sub("", text)
+
+
+def source_identity(url: str) -> str:
+    """What a source's cached data is bound to: its URL as configured now, without
+    credentials (they must not reach the cache), scheme and host lower-cased and without
+    a trailing slash. Two sources of one name on other hosts differ; the same source
+    written with or without ``/`` at the end, or with other credentials, does not.
+
+    >>> source_identity("https://u:pw@Pkgs.Example.org/simple/")
+    'https://pkgs.example.org/simple'
+    >>> source_identity("http://127.0.0.2:8080/private/simple")
+    'http://127.0.0.2:8080/private/simple'
+    """
+    parts = urlsplit(redact_url(url))
+    return urlunsplit(
+        parts._replace(
+            scheme=parts.scheme.lower(), netloc=parts.netloc.lower(), path=parts.path.rstrip("/")
+        )
+    )

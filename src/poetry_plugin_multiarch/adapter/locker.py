@@ -14,6 +14,11 @@ from typing import TYPE_CHECKING, Any
 from cleo.formatters.formatter import Formatter
 from poetry.packages.locker import Locker
 
+from poetry_plugin_multiarch.atomicwrite import (
+    line_ending_of,
+    with_line_ending,
+    write_text_atomically,
+)
 from poetry_plugin_multiarch.config import MultiarchConfig
 from poetry_plugin_multiarch.coverage import check_coverage
 from poetry_plugin_multiarch.lockmodel import MultiarchLock
@@ -82,7 +87,14 @@ class MultiarchLocker(Locker):
         checked, self._checked = self._checked, None
         if checked is None or checked[1] is not data:
             self.check_gate(data)
-        super()._write_lock_data(data)
+        self._write_lock_file(data)
+
+    def _write_lock_file(self, data: TOMLDocument) -> None:
+        """What stock ``_write_lock_data`` writes (the old lock's line endings kept), but
+        atomically: killed mid-write, Poetry leaves a 0-byte lock; this leaves the old one."""
+        content = with_line_ending(data.as_string(), line_ending_of(self.lock))
+        write_text_atomically(self.lock, content)
+        self._lock_data = None
 
     def check_gate(self, data: TOMLDocument) -> None:
         """The lock gate: with targets declared, a lock that leaves one without an
