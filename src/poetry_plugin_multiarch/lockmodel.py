@@ -19,7 +19,6 @@ from packaging.markers import InvalidMarker, Marker
 from packaging.utils import (
     NormalizedName,
     canonicalize_name,
-    parse_sdist_filename,
     parse_wheel_filename,
 )
 from packaging.version import InvalidVersion, Version
@@ -406,7 +405,12 @@ def _archive_name_problem(name: str, direct: bool) -> str | None:
             return None  # the common case, without parsing every tag (a lock has many)
         return _unparsed(name, "a wheel", parse_wheel_filename)
     if name.endswith((".tar.gz", ".zip")):
-        return None if direct else _unparsed(name, "an sdist", parse_sdist_filename)
+        # Only the shape: old releases' sdists may spell their version loosely
+        # (``foo-1.0-dev.tar.gz``), and nothing is selected by an sdist's name.
+        stem = name.removesuffix(".tar.gz").removesuffix(".zip")
+        if direct or "-" in stem.strip("-"):
+            return None
+        return "is not an sdist file name (name-version.tar.gz)"
     if name.endswith(_LEGACY_ARCHIVES):
         return None
     return "is not a wheel (.whl) or sdist (.tar.gz, .zip) file name"

@@ -100,6 +100,8 @@ def test_well_formed_locks_pass() -> None:
          "size": 3},
         {"file": "jax-0.2.20.zip", "hash": "md5:AB01"},
         {"file": "jax-0.2.20-py3.11.egg", "hash": "sha256:aa"},
+        # an old release's sdist may spell its version loosely; nothing selects by it
+        {"file": "jax-0.2.20-dev.tar.gz", "hash": "sha256:aa"},
     ]  # fmt: skip
     data["package"].append({"name": "tool", "version": "1", "source": {"type": "git", "url": "x"}})
     validate_lock_data(data)
@@ -181,7 +183,7 @@ def test_malformed_entry_is_named_with_field_and_value(package, change, problem)
         ({"file": "jax.whl", "hash": "sha256:aa"},
          "files[0].file: 'jax.whl' is not a wheel file name (wrong number of parts)"),
         ({"file": "jax.tar.gz", "hash": "sha256:aa"},
-         "files[0].file: 'jax.tar.gz' is not an sdist file name"),
+         "files[0].file: 'jax.tar.gz' is not an sdist file name (name-version.tar.gz)"),
         ({"file": "jax-0.2.20.txt", "hash": "sha256:aa"},
          "files[0].file: 'jax-0.2.20.txt' is not a wheel (.whl) or sdist (.tar.gz, .zip) file"
          " name"),
