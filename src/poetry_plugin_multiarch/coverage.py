@@ -13,7 +13,7 @@ import enum
 import functools
 import posixpath
 from collections import defaultdict
-from collections.abc import Collection, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass
 
 from packaging.tags import Tag
@@ -119,7 +119,10 @@ def check_coverage(
 
 
 def _finding(
-    kind: FindingKind, entry: LockedPackage, env: TargetEnvironment, available=()
+    kind: FindingKind,
+    entry: LockedPackage,
+    env: TargetEnvironment,
+    available: Iterable[str] = (),
 ) -> Finding:
     return Finding(
         kind=kind,

@@ -66,7 +66,7 @@ class _LockedArtifactRepository:
                 f" {package.pretty_name} ({package.full_pretty_version});"
                 f" reading the index page of source {self._repository.name}</debug>"
             )
-        return self._repository.find_links_for_package(package)  # type: ignore[attr-defined]
+        return self._repository.find_links_for_package(package)
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self._repository, name)

@@ -8,11 +8,12 @@ run against each of them.
 from __future__ import annotations
 
 import functools
+import importlib
 import json
 import platform
 from dataclasses import dataclass
 from importlib.metadata import version
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import packaging
 import packaging.tags
@@ -22,7 +23,6 @@ from packaging.version import Version
 if TYPE_CHECKING:
     from cleo.io.io import IO
     from poetry.utils.env import Env
-    from poetry.utils.helpers import Downloader
 
 __all__ = ["PoetryFeatures", "downloader_class", "poetry_features", "use_venv_platform_tags"]
 
@@ -78,7 +78,7 @@ def use_venv_platform_tags(env: Env, io: IO) -> None:
     python = env.version_info[:3]
     name = marker_env["interpreter_name"]
     interpreter = f"cp{marker_env['interpreter_version']}" if name == "cp" else None
-    env._supported_tags = [  # type: ignore[attr-defined]  # read by Env.supported_tags
+    env._supported_tags = [  # read by Env.supported_tags
         *(
             cpython_tags(python, platforms=platforms)
             if name == "cp"
@@ -93,11 +93,12 @@ def use_venv_platform_tags(env: Env, io: IO) -> None:
         )
 
 
-def downloader_class() -> type[Downloader]:
+def downloader_class() -> type[Any]:
     """Poetry's ``Downloader``: in ``poetry.utils.download`` from 2.5 (its old home,
     ``poetry.utils.helpers``, warns there), only in ``helpers`` before."""
     try:
-        from poetry.utils.download import Downloader
+        module = importlib.import_module("poetry.utils.download")
     except ImportError:
-        from poetry.utils.helpers import Downloader
-    return Downloader
+        module = importlib.import_module("poetry.utils.helpers")
+    downloader: type[Any] = module.Downloader
+    return downloader

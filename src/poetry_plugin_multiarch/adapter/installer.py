@@ -14,6 +14,7 @@ The strict installer:
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 from packaging.markers import InvalidMarker, Marker
@@ -92,7 +93,7 @@ class MultiarchInstaller(Installer):
         return super()._execute(operations)
 
 
-def _check_declared_target(config: MultiarchConfig, marker_env: dict[str, Any]) -> None:
+def _check_declared_target(config: MultiarchConfig, marker_env: Mapping[str, Any]) -> None:
     """With targets declared, refuse an interpreter that is none of them.
 
     :raises NoTargetForMachineError: naming its platform values and the targets.
@@ -127,7 +128,7 @@ def _warn_if_targets_changed(config: MultiarchConfig, lock_data: dict[str, Any],
 
 def _check_selection(
     operations: list[Operation],
-    marker_env: dict[str, Any],
+    marker_env: Mapping[str, Any],
     supported_tags: Sequence[Tag],
     lock_data: dict[str, Any],
 ) -> None:
@@ -196,4 +197,5 @@ def make_strict(installer: Installer, io: IO, config: MultiarchConfig | None = N
     installer.__class__ = MultiarchInstaller
     installer._multiarch_config = config or MultiarchConfig()  # type: ignore[attr-defined]
     chooser = installer.executor._chooser
-    chooser._pool = LockedArtifactPool(chooser._pool, io)
+    # a proxy of the pool, not a RepositoryPool subclass
+    chooser._pool = LockedArtifactPool(chooser._pool, io)  # type: ignore[assignment]

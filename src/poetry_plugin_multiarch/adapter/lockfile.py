@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from typing import TYPE_CHECKING, Any
 
 from poetry_plugin_multiarch.errors import LockDataError
@@ -26,13 +27,14 @@ def read_lock(poetry: Poetry) -> MultiarchLock:
 
 
 def _load(poetry: Poetry) -> dict[str, Any]:
-    try:
+    if sys.version_info >= (3, 11):
         import tomllib
-    except ImportError:  # Python 3.10
-        return dict(poetry.locker.lock_data)
-    try:
-        return tomllib.loads(poetry.locker.lock.read_text(encoding="utf-8"))
-    except tomllib.TOMLDecodeError as e:
-        raise LockDataError(
-            f"{poetry.locker.lock} is not valid TOML: {e}", "Run `poetry lock` to write it anew."
-        ) from None
+
+        try:
+            return tomllib.loads(poetry.locker.lock.read_text(encoding="utf-8"))
+        except tomllib.TOMLDecodeError as e:
+            raise LockDataError(
+                f"{poetry.locker.lock} is not valid TOML: {e}",
+                "Run `poetry lock` to write it anew.",
+            ) from None
+    return dict(poetry.locker.lock_data)  # Python 3.10: no tomllib

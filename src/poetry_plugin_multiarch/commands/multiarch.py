@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, ClassVar
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from cleo.helpers import option
 from poetry.console.commands.command import Command
@@ -88,7 +89,9 @@ class MultiarchShowCommand(EnvCommand):
                     f"    {'':<10} markers: {entry.marker_text()}"
                 )
 
-    def _show_selection(self, lock: MultiarchLock, label: str, environment: dict[str, str]) -> None:
+    def _show_selection(
+        self, lock: MultiarchLock, label: str, environment: Mapping[str, Any]
+    ) -> None:
         selected = select_for_environment(lock, environment, self._groups(lock))
         self.line("")
         self.line(f"<b>{label}</> installs:")
