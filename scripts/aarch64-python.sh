@@ -37,17 +37,23 @@ say() { echo "== [$(($(date +%s) - T0))s] $*"; }
 
 # python3.11 and the shared libraries of the stdlib extension modules the tests use
 # (ssl, hashlib, zlib, ctypes, bz2, lzma, sqlite3, readline, curses), ensurepip's wheels
-# and Debian's split-out distutils/lib2to3.
-PKGS="libc6 libgcc-s1 gcc-12-base zlib1g libexpat1 libssl3 libffi8 libbz2-1.0 liblzma5
- libuuid1 libsqlite3-0 libcrypt1 libreadline8 readline-common libtinfo6 libncursesw6
- media-types libpython3.11-minimal python3.11-minimal libpython3.11-stdlib python3.11
- python3.11-venv python3-pip-whl python3-setuptools-whl python3-distutils python3-lib2to3"
+# and Debian's split-out distutils/lib2to3; the C++ runtime manylinux wheels link
+# (libstdc++.so.6, libgcc_s.so.1: numpy 2.x needs both) and Python's headers, for the
+# test that builds a C++ extension.
+PKGS="libc6 libgcc-s1 gcc-12-base libstdc++6 zlib1g libexpat1 libssl3 libffi8 libbz2-1.0
+ liblzma5 libuuid1 libsqlite3-0 libcrypt1 libreadline8 readline-common libtinfo6
+ libncursesw6 media-types libpython3.11-minimal python3.11-minimal libpython3.11-stdlib
+ python3.11 python3.11-venv python3-pip-whl python3-setuptools-whl python3-distutils
+ python3-lib2to3 libpython3.11-dev"
+# host packages: the emulator, and a cross g++ for the tests' C++ extension
+HOST_PKGS="qemu-user-static debian-archive-keyring g++-aarch64-linux-gnu"
 
-if ! [ -x /usr/bin/qemu-aarch64-static ]; then
-  say "install qemu-user-static"
-  apt-get install -y -q --no-install-recommends qemu-user-static debian-archive-keyring >/dev/null ||
+if ! [ -x /usr/bin/qemu-aarch64-static ] || ! command -v aarch64-linux-gnu-g++ >/dev/null; then
+  say "install $HOST_PKGS"
+  # shellcheck disable=SC2086
+  apt-get install -y -q --no-install-recommends $HOST_PKGS >/dev/null ||
     { apt-get update -q >/dev/null && apt-get install -y -q --no-install-recommends \
-        qemu-user-static debian-archive-keyring >/dev/null; }
+        $HOST_PKGS >/dev/null; }
 fi
 
 BF=/proc/sys/fs/binfmt_misc
@@ -62,7 +68,9 @@ if [ ! -e "$BF/$entry" ]; then
 fi
 echo 1 > "$BF/$entry"
 
-if ! [ -e "$BASE/.complete" ]; then
+# .complete names the packages unpacked: a sysroot made from another list is made anew
+# shellcheck disable=SC2086  # one line, single spaces
+if [ "$(cat "$BASE/.complete" 2>/dev/null)" != "$(echo $PKGS)" ]; then
   say "download Debian bookworm arm64 packages"
   A=$BASE/apt
   rm -rf "$A" "$BASE/debs" "$ROOT"
@@ -84,15 +92,18 @@ EOF
   mkdir -p "$ROOT"
   for deb in "$BASE"/debs/*.deb; do dpkg-deb -x "$deb" "$ROOT"; done
   rm -rf "$ROOT"/usr/share/{doc,man,info,lintian} "$A" "$BASE/debs"
+  find "$ROOT/usr/lib" -name 'libpython3.11*.a' -delete   # headers only from -dev
   printf 'export QEMU_LD_PREFIX=%s\n' "$ROOT" > "$BASE/env.sh"
 
   say "byte-compile the stdlib under emulation (Debian ships no .pyc)"
   QEMU_LD_PREFIX=$ROOT "$PY" -m compileall -q -j0 -x 'lib2to3/tests|test/' \
     "$ROOT/usr/lib/python3.11" >/dev/null || true
-  touch "$BASE/.complete"
+  # shellcheck disable=SC2086
+  echo $PKGS > "$BASE/.complete"
 fi
 
-QEMU_LD_PREFIX=$ROOT "$PY" -c 'import platform, ssl, sys, sysconfig, venv
+QEMU_LD_PREFIX=$ROOT "$PY" -c 'import ctypes, platform, ssl, sys, sysconfig, venv
+ctypes.CDLL("libstdc++.so.6")  # C++-linked wheels (numpy 2.x) load it
 print("==", platform.machine(), sys.version.split()[0], sysconfig.get_platform())'
 say "ready (source $BASE/env.sh before running it)"
 echo "$PY"

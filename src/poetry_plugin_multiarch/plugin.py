@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from cleo.events.console_command_event import ConsoleCommandEvent
+from cleo.events.console_error_event import ConsoleErrorEvent
 from cleo.events.console_events import COMMAND, ERROR
 from poetry.plugins.application_plugin import ApplicationPlugin
 from poetry.plugins.plugin import Plugin
@@ -23,8 +25,7 @@ from poetry_plugin_multiarch.commands.multiarch import (
 from poetry_plugin_multiarch.errors import MultiarchError
 
 if TYPE_CHECKING:
-    from cleo.events.console_command_event import ConsoleCommandEvent
-    from cleo.events.console_error_event import ConsoleErrorEvent
+    from cleo.events.event import Event
     from cleo.events.event_dispatcher import EventDispatcher
     from cleo.io.io import IO
     from poetry.console.application import Application
@@ -81,11 +82,10 @@ class MultiarchPlugin(Plugin):
 _ANALYSIS_ONLY = (MultiarchCommand, MultiarchShowCommand, MultiarchCheckCommand)
 
 
-def install_strictly_from_lock(
-    event: ConsoleCommandEvent, event_name: str, dispatcher: EventDispatcher
-) -> None:
+def install_strictly_from_lock(event: Event, event_name: str, dispatcher: EventDispatcher) -> None:
     """Before a command runs: every solve keeps all alternatives, and the installer
     of install/sync/add/update/remove installs from the lock only (``self`` excepted)."""
+    assert isinstance(event, ConsoleCommandEvent)  # registered for COMMAND only
     command = event.command
     if isinstance(command, _ANALYSIS_ONLY):
         return
@@ -97,13 +97,13 @@ def install_strictly_from_lock(
         return
     from poetry_plugin_multiarch.adapter.installer import make_strict
 
-    make_strict(installer, event.io, load_config(command.poetry))
+    # a command with an installer is one of Poetry's, which have .poetry
+    make_strict(installer, event.io, load_config(command.poetry))  # type: ignore[attr-defined]
 
 
-def show_multiarch_error(
-    event: ConsoleErrorEvent, event_name: str, dispatcher: EventDispatcher
-) -> None:
+def show_multiarch_error(event: Event, event_name: str, dispatcher: EventDispatcher) -> None:
     """Render our errors as user errors: no traceback, even with ``-v``."""
+    assert isinstance(event, ConsoleErrorEvent)  # registered for ERROR only
     error = event.error
     if not isinstance(error, MultiarchError):
         return

@@ -14,7 +14,7 @@ from 11.0, x86_64 from 10.9), Windows x64.
 from __future__ import annotations
 
 import functools
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from types import MappingProxyType
 
@@ -134,7 +134,9 @@ def macos_platforms(arch: str, oldest: tuple[int, int]) -> tuple[str, ...]:
     return tuple(found)
 
 
-def _target(name: str, sys_platform: str, system: str, os_name: str, machine: str, tags):
+def _target(
+    name: str, sys_platform: str, system: str, os_name: str, machine: str, tags: Iterable[str]
+) -> Target:
     platform = MappingProxyType(
         {
             "sys_platform": sys_platform,

@@ -5,6 +5,7 @@ aarch64 host, Debian's under qemu-user on an x86_64 one)."""
 from __future__ import annotations
 
 import shutil
+import subprocess
 
 import pytest
 
@@ -15,6 +16,7 @@ from tests.harness.machines import (
     prepare_poetry_on,
     venv_report,
 )
+from tests.harness.native import build_cxx_wheel
 from tests.harness.poetry import PoetryInstall
 from tests.harness.project import targets, write_project
 from tests.harness.scenarios import AARCH64, X86, publish_seed, seed_dependencies
@@ -119,3 +121,24 @@ def test_poetry_on_aarch64_writes_the_same_lock_bytes(
     written = (on_arm / "poetry.lock").read_bytes()
     assert b"[metadata.poetry-plugin-multiarch]" in written  # the plugin ran on aarch64
     assert written == (on_x86 / "poetry.lock").read_bytes()
+
+
+def test_a_cxx_linked_wheel_imports_on_aarch64(
+    poetry: PoetryInstall, index, home, tmp_path, interpreter_of
+) -> None:
+    """C++-linked wheels (numpy 2.x) need the machine's libstdc++.so.6 and libgcc_s.so.1."""
+    aarch64 = interpreter_of("aarch64")
+    index.publish(build_cxx_wheel(tmp_path / "dist", aarch64, "cxxgreet", "1.0"))
+    project = write_project(tmp_path / "project", 'cxxgreet = "1.0"\n', {"main": index.index_url()})
+    ok(poetry, project, home, "lock")
+    make_machine_venv(aarch64, project / ".venv")
+
+    result = poetry.run("install", cwd=project, home=home, env=aarch64.env)
+
+    assert result.returncode == 0, result.stdout + result.stderr
+    venv = aarch64.of_venv(project / ".venv")
+    try:
+        greeting = venv.run("-c", "import cxxgreet; print(cxxgreet.greet('aarch64'))")
+    except subprocess.CalledProcessError as e:
+        pytest.fail(f"import cxxgreet on aarch64 failed:\n{e.stderr}")
+    assert greeting.stdout == "hello aarch64 from C++\n"

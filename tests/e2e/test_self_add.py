@@ -1,4 +1,4 @@
-"""`poetry self add` of the built wheel into a fresh Poetry, as users install it.
+"""The README's install-from-a-checkout commands, run verbatim with a fresh stock Poetry.
 
 This test reaches the package registry (PyPI's simple index): `poetry self add`
 resolves the plugin's requirements against it.
@@ -6,16 +6,16 @@ resolves the plugin's requirements against it.
 
 from __future__ import annotations
 
+import os
+import re
+import shutil
 import subprocess
+from pathlib import Path
 
 import pytest
 
 from tests.conftest import POETRY_VERSION
-from tests.harness.poetry import (
-    PoetryInstall,
-    build_plugin_wheel,
-    isolated_environment,
-)
+from tests.harness.poetry import REPO, PoetryInstall, isolated_environment
 
 pytestmark = pytest.mark.e2e
 
@@ -26,41 +26,50 @@ PYPI_SIMPLE = (
 )
 
 
-def test_self_add_installs_plugin_into_fresh_poetry(poetry: PoetryInstall, home, tmp_path) -> None:
+def readme_checkout_commands() -> list[str]:
+    """The ``$ …`` lines of the README's Install block that builds the wheel."""
+    readme = (REPO / "README.md").read_text(encoding="utf-8")
+    install = readme.split("\n## Install\n", 1)[1].split("\n## ", 1)[0]
+    blocks = re.findall(r"```console\n(.*?)```", install, re.DOTALL)
+    (block,) = [b for b in blocks if "poetry build" in b]
+    return [line[2:] for line in block.splitlines() if line.startswith("$ ")]
+
+
+def test_readme_install_from_a_checkout_works_verbatim(
+    poetry: PoetryInstall, home: Path, tmp_path: Path
+) -> None:
+    commands = readme_checkout_commands()
+    assert commands[0].startswith("poetry build") and "poetry self add" in commands[1]
     fresh = PoetryInstall(root=tmp_path / "fresh-poetry", version=POETRY_VERSION)
     subprocess.run([str(poetry.python), "-m", "venv", str(fresh.root)], check=True)
     subprocess.run(
-        [
-            str(fresh.python),
-            "-m",
-            "pip",
-            "install",
-            "-q",
-            "--disable-pip-version-check",
-            f"poetry=={POETRY_VERSION}",
-        ],
+        [str(fresh.python), "-m", "pip", "install", "-q", "--disable-pip-version-check",
+         f"poetry=={POETRY_VERSION}"],
         check=True,
-    )
-    wheel = build_plugin_wheel(poetry, tmp_path / "wheel")
-    before = fresh.run("list", cwd=tmp_path, home=home)
-    assert "multiarch" not in before.stdout
-
-    # Any `poetry self` call writes Poetry's system project (`self show` then
-    # fails: no lock yet); point it at the simple index, then add the plugin.
+    )  # fmt: skip
+    checkout = tmp_path / "checkout"
+    shutil.copytree(REPO / "src", checkout / "src", ignore=shutil.ignore_patterns("__pycache__"))
+    for name in ("pyproject.toml", "README.md", "LICENSE"):
+        shutil.copy(REPO / name, checkout / name)
+    assert "multiarch" not in fresh.run("list", cwd=tmp_path, home=home).stdout
+    # Any `poetry self` call writes Poetry's system project; point it at the simple index.
     fresh.run("self", "show", cwd=tmp_path, home=home)
     system_project = home / "config" / "pyproject.toml"
     system_project.write_text(system_project.read_text() + PYPI_SIMPLE)
-    added = fresh.run("self", "add", str(wheel), cwd=tmp_path, home=home, timeout=600)
-    assert added.returncode == 0, added.stdout + added.stderr
+    path = f"{fresh.root / 'bin'}{os.pathsep}{os.environ['PATH']}"  # `poetry` is the fresh one
+    shell_env = isolated_environment(home, {"PATH": path})
 
-    result = subprocess.run(
-        [str(fresh.poetry), "multiarch", "--help"],
-        cwd=tmp_path,
-        env=isolated_environment(home),
-        capture_output=True,
-        text=True,
-    )
-    assert result.returncode == 0, result.stderr
-    assert "multiarch" in result.stdout
+    for command in commands:
+        result = subprocess.run(
+            ["bash", "-c", command],
+            cwd=checkout,
+            env=shell_env,
+            capture_output=True,
+            text=True,
+            timeout=600,
+        )
+        assert result.returncode == 0, f"$ {command}\n{result.stdout}{result.stderr}"
+
+    assert "multiarch" in result.stdout  # the last command: `poetry multiarch --help`
     shown = fresh.run("self", "show", "plugins", cwd=tmp_path, home=home)
     assert "poetry-plugin-multiarch" in shown.stdout

@@ -11,7 +11,7 @@ import hashlib
 import io
 import tarfile
 import zipfile
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from pathlib import Path
 
 from packaging.utils import canonicalize_name
@@ -35,8 +35,11 @@ def build_wheel(
     *,
     requires: Iterable[str] = (),
     requires_python: str | None = None,
+    files: Mapping[str, str | bytes] | None = None,
 ) -> Path:
-    """Write ``{name}-{version}-{tag}.whl`` into *directory* and return its path."""
+    """Write ``{name}-{version}-{tag}.whl`` into *directory* and return its path.
+
+    *files* (archive name: content) are added, replacing the default module's."""
     module = _module_name(name)
     filename = f"{module}-{version}-{tag}.whl"
     dist_info = f"{module}-{version}.dist-info"
@@ -48,7 +51,7 @@ def build_wheel(
     if requires_python:
         metadata.append(f"Requires-Python: {requires_python}")
     metadata += [f"Requires-Dist: {req}" for req in requires]
-    files = {
+    contents: dict[str, str | bytes] = {
         f"{module}/__init__.py": (f'__version__ = "{version}"\nARTIFACT = "{filename}"\n'),
         f"{dist_info}/METADATA": "\n".join(metadata) + "\n",
         f"{dist_info}/WHEEL": (
@@ -57,12 +60,13 @@ def build_wheel(
             + "".join(f"Tag: {t}\n" for t in _expand(tag))
         ),
         f"{dist_info}/top_level.txt": f"{module}\n",
+        **(files or {}),
     }
     record = []
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as zf:
-        for arcname, text in files.items():
-            data = text.encode()
+        for arcname, content in contents.items():
+            data = content.encode() if isinstance(content, str) else content
             zf.writestr(_zipinfo(arcname), data)
             digest = base64.urlsafe_b64encode(hashlib.sha256(data).digest())
             record.append(f"{arcname},sha256={digest.rstrip(b'=').decode()},{len(data)}")

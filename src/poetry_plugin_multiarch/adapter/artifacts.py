@@ -280,7 +280,7 @@ class _SourceScopedAuthenticator:
         self._credential = HTTPAuthCredential()
         source = package.source_reference if package.source_type == "legacy" else None
         repository = authenticator.configured_repositories.get(source) if source else None
-        if repository is not None:
+        if source is not None and repository is not None:
             self._origin = _origin(repository.url)
             parts = urlsplit(repository.url)
             if parts.username is not None or parts.password is not None:
@@ -345,7 +345,8 @@ class _Progress:
 
     def __init__(self, ends: float, deadline: float) -> None:
         self.ends, self.deadline = ends, deadline
-        self.received, self.total = 0, None
+        self.received = 0
+        self.total: int | None = None
 
     def left(self) -> float:
         left = self.ends - time.monotonic()
@@ -367,7 +368,7 @@ def _stream(
             headers={"Accept-Encoding": "identity"},
             timeout=min(REQUESTS_TIMEOUT, progress.left()),
         )
-        with response, atomic_open(dest) as out:
+        with response, atomic_open(str(dest)) as out:
             with contextlib.suppress(KeyError, ValueError):
                 progress.total = int(response.headers["Content-Length"])
             raw = response.raw

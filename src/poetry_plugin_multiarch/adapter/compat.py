@@ -86,7 +86,7 @@ def use_venv_platform_tags(env: Env, io: IO) -> None:
     python = env.version_info[:3]
     name = marker_env["interpreter_name"]
     interpreter = f"cp{marker_env['interpreter_version']}" if name == "cp" else None
-    env._supported_tags = [  # type: ignore[attr-defined]  # read by Env.supported_tags
+    env._supported_tags = [  # type: ignore[attr-defined, unused-ignore]  # Env.supported_tags reads it
         *(
             cpython_tags(python, platforms=platforms)
             if name == "cp"
@@ -118,13 +118,13 @@ class LinkHookChooser(Chooser):
     def _get_links(self, package: Package) -> list[Link]:  # Poetry 2.0 - 2.4
         links = self.links_instead(package)
         if links is None:
-            return super()._get_links(package)  # type: ignore[misc]
+            return super()._get_links(package)  # type: ignore[misc, unused-ignore]  # 2.0 - 2.4 only
         return links
 
     def _get_repository(self, package: Package) -> Repository:  # Poetry 2.5+
         links = self.links_instead(package)
         if links is None:
-            return super()._get_repository(package)  # type: ignore[misc]
+            return super()._get_repository(package)  # type: ignore[misc, unused-ignore]  # 2.5+ only
         return _GivenLinks(package.source_reference or "poetry.lock", links)
 
 

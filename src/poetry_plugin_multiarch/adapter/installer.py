@@ -39,7 +39,7 @@ from poetry_plugin_multiarch.selection import (
 from poetry_plugin_multiarch.urls import redact_url
 
 if TYPE_CHECKING:
-    from collections.abc import Sequence
+    from collections.abc import Mapping, Sequence
 
     from cleo.io.io import IO
     from packaging.tags import Tag
@@ -148,7 +148,7 @@ class MultiarchInstaller(Installer):
         return super()._execute(operations)
 
 
-def _check_declared_target(config: MultiarchConfig, marker_env: dict[str, Any]) -> None:
+def _check_declared_target(config: MultiarchConfig, marker_env: Mapping[str, Any]) -> None:
     """With targets declared, refuse an interpreter that is none of them.
 
     :raises NoTargetForMachineError: naming its platform values and the targets.
@@ -183,7 +183,7 @@ def _warn_if_targets_changed(config: MultiarchConfig, lock_data: dict[str, Any],
 
 def _check_selection(
     operations: list[Operation],
-    marker_env: dict[str, Any],
+    marker_env: Mapping[str, Any],
     supported_tags: Sequence[Tag],
     lock_data: dict[str, Any],
 ) -> None:

@@ -79,7 +79,7 @@ class MultiarchLocker(Locker):
         lock: TOMLDocument = super()._compute_lock_data(root, packages)
         if self._config.targets:
             # what the coverage below was checked against, for `check` and install
-            lock["metadata"]["poetry-plugin-multiarch"] = self._config.recorded()  # type: ignore[index]
+            lock["metadata"]["poetry-plugin-multiarch"] = self._config.recorded()
         return lock
 
     def _write_lock_data(self, data: TOMLDocument) -> None:
@@ -140,7 +140,7 @@ class MultiarchLocker(Locker):
         # Poetry 2.3+ keeps url and size on each file; earlier releases do not.
         for entry in package.files:
             if entry.get("url"):
-                location = {"url": redact_url(entry["url"])}
+                location: dict[str, Any] = {"url": redact_url(entry["url"])}
                 if isinstance(entry.get("size"), int):
                     location["size"] = entry["size"]
                 locations[entry["file"]] = location
@@ -150,6 +150,6 @@ class MultiarchLocker(Locker):
         if not self._pool.has_repository(name):
             return locations
         repository = self._pool.repository(name)
-        for link in repository.find_links_for_package(package):  # type: ignore[attr-defined]
+        for link in repository.find_links_for_package(package):
             locations.setdefault(link.filename, {"url": redact_url(link.url_without_fragment)})
         return locations

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from cleo.formatters.formatter import Formatter
 from cleo.helpers import option
@@ -21,6 +21,8 @@ from poetry_plugin_multiarch.targets import KNOWN_TARGETS, TargetEnvironment
 escape = Formatter.escape
 
 if TYPE_CHECKING:
+    from collections.abc import Mapping
+
     from cleo.io.inputs.option import Option
     from packaging.tags import Tag
 
@@ -123,7 +125,7 @@ class MultiarchShowCommand(EnvCommand):
         self,
         lock: MultiarchLock,
         label: str,
-        environment: dict[str, str],
+        environment: Mapping[str, Any],
         tags: frozenset[Tag] | None = None,
     ) -> None:
         """The alternative each package installs, and with *tags* (a target) every
