@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 from collections import defaultdict
+from collections.abc import Mapping
 
 from poetry_plugin_multiarch.coverage import CoverageReport, Finding, FindingKind
 from poetry_plugin_multiarch.errors import CoverageError
@@ -159,6 +160,13 @@ def fix_hints(report: CoverageReport) -> list[str]:
                 f" {finding.target} is glibc Linux: pick a version or source with a manylinux"
                 f" wheel (or an sdist), or {drop}"
             )
+        elif (systems := _other_systems(finding.available, env.target.platform)) is not None:
+            only = " or ".join(f"sys_platform == '{system}'" for system in systems)
+            hint = (
+                f"{finding.package} on {finding.target}: it has wheels for {', '.join(systems)}"
+                f" only; if it is needed only there, restrict the dependency in"
+                f' pyproject.toml with markers = "{only}", or {drop}'
+            )
         else:
             marker = " and ".join(
                 f"{key} == '{env.target.platform[key]}'"
@@ -173,6 +181,27 @@ def fix_hints(report: CoverageReport) -> list[str]:
         if hint not in hints:
             hints.append(hint)
     return hints
+
+
+#: ``sys_platform`` of a wheel's platform tag, by the tag's prefix
+_SYSTEM_OF_TAG = (("win", "win32"), ("macosx", "darwin"), ("manylinux", "linux"),
+                  ("musllinux", "linux"), ("linux", "linux"))  # fmt: skip
+
+
+def _other_systems(platforms: tuple[str, ...], target: Mapping[str, str]) -> list[str] | None:
+    """The ``sys_platform`` values *platforms* (a package's wheel tags) are all for,
+    when the target's is not among them (a Windows-only package on Linux: the
+    dependency wants a marker, not an alternative); ``None`` otherwise."""
+    systems: list[str] = []
+    for tag in platforms:
+        system = next((s for prefix, s in _SYSTEM_OF_TAG if tag.startswith(prefix)), None)
+        if system is None:  # "any", or a platform not known here
+            return None
+        if system not in systems:
+            systems.append(system)
+    if not systems or target.get("sys_platform") in systems:
+        return None
+    return systems
 
 
 def _is_musl(platforms: tuple[str, ...]) -> bool:

@@ -291,6 +291,9 @@ def test_adding_a_windows_only_package_on_linux_gives_the_gate_message(
     assert (
         "no wheel or sdist for linux-x86_64, Python 3.11; it only has wheels for: win_amd64"
     ) in result.stderr
+    # a Windows-only package wants a marker on the dependency, not an alternative
+    assert "restrict the dependency in pyproject.toml with markers" in result.stderr
+    assert "sys_platform == 'win32'" in result.stderr
     assert "Could not fetch" not in result.stderr
     assert "Traceback" not in result.stderr
     assert (project / "poetry.lock").read_bytes() == lock

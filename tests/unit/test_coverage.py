@@ -230,3 +230,28 @@ def test_gap_of_a_plugin_lock_suggests_an_alternative() -> None:
     del data["package"][1]["markers"]
     (hint,) = fix_hints(check_coverage(MultiarchLock.from_lock_data(data), envs("linux-x86_64")))
     assert hint.startswith("jaxlib on linux-x86_64: add an alternative with markers")
+
+
+def test_a_package_for_another_system_only_is_told_to_take_a_marker() -> None:
+    """pywin32 on Linux: the fix is a marker on the dependency, not an alternative."""
+    report = check_coverage(
+        lock_with_wheels(
+            "jaxlib-0.1.71-cp311-cp311-win_amd64.whl", "jaxlib-0.1.71-cp311-cp311-win32.whl"
+        ),
+        envs("linux-x86_64"),
+    )
+    (hint,) = fix_hints(report)
+    assert hint.startswith(
+        "jaxlib on linux-x86_64: it has wheels for win32 only; if it is needed only there,"
+        " restrict the dependency in pyproject.toml with markers = \"sys_platform == 'win32'\""
+    )
+    assert "add an alternative" not in hint
+
+
+def test_a_package_with_a_wheel_for_the_targets_system_still_gets_an_alternative_hint() -> None:
+    report = check_coverage(
+        lock_with_wheels("jaxlib-0.1.71-cp311-cp311-manylinux2014_x86_64.whl"),
+        envs("linux-aarch64"),
+    )
+    (hint,) = fix_hints(report)
+    assert "add an alternative" in hint
