@@ -7,7 +7,7 @@ import json
 
 import pytest
 
-from tests.harness.checks import ok, venv_files
+from tests.harness.checks import ok, project_state, venv_files
 from tests.harness.fakearch import fake_machine
 from tests.harness.poetry import PoetryInstall
 from tests.harness.project import targets, write_project
@@ -215,11 +215,7 @@ def test_add_with_a_gap_fails_and_keeps_lock_and_pyproject(
         build_wheel(tmp_path / "dist", "jaxlib", "0.1.71", "py3-none-manylinux2014_aarch64")
     )
     ok(poetry, project, home, "install")
-    lock, pyproject = (
-        (project / "poetry.lock").read_bytes(),
-        (project / "pyproject.toml").read_bytes(),
-    )
-    before = venv_files(project)
+    before = project_state(project)
     index.publish(build_wheel(tmp_path / "dist", "onlyx86", "1.0", "py3-none-manylinux2014_x86_64"))
 
     result = poetry.run("add", "onlyx86==1.0", cwd=project, home=home)
@@ -228,9 +224,7 @@ def test_add_with_a_gap_fails_and_keeps_lock_and_pyproject(
     assert "onlyx86 1.0 (source main" in result.stderr
     assert "no wheel or sdist for linux-aarch64, Python 3.11" in result.stderr
     assert "Installing onlyx86" not in result.stdout
-    assert (project / "poetry.lock").read_bytes() == lock
-    assert (project / "pyproject.toml").read_bytes() == pyproject
-    assert venv_files(project) == before
+    assert project_state(project) == before
 
 
 def test_update_with_a_gap_fails_before_the_venv_changes(
@@ -247,8 +241,7 @@ def test_update_with_a_gap_fails_before_the_venv_changes(
     )
     index.publish(build_wheel(tmp_path / "dist", "onlyx86", "1.0", "py3-none-manylinux2014_x86_64"))
     ok(poetry, project, home, "install")
-    lock = (project / "poetry.lock").read_bytes()
-    before = venv_files(project)
+    before = project_state(project)
     pyproject = project / "pyproject.toml"
     text = pyproject.read_text()
     pyproject.write_text(text.replace('jax = "0.2.20"', 'jax = "0.2.20"\nonlyx86 = "1.0"'))
@@ -259,8 +252,8 @@ def test_update_with_a_gap_fails_before_the_venv_changes(
     assert "onlyx86 1.0 (source main" in result.stderr
     assert "no wheel or sdist for linux-aarch64, Python 3.11" in result.stderr
     assert "poetry.lock was not written." in result.stderr
-    assert (project / "poetry.lock").read_bytes() == lock
-    assert venv_files(project) == before
+    lock, _, files = project_state(project)
+    assert (lock, files) == (before[0], before[2])
 
 
 def test_adding_a_windows_only_package_on_linux_gives_the_gate_message(
@@ -274,11 +267,7 @@ def test_adding_a_windows_only_package_on_linux_gives_the_gate_message(
         extra=targets("linux-x86_64"),
     )  # fmt: skip
     ok(poetry, project, home, "install")
-    lock, pyproject = (
-        (project / "poetry.lock").read_bytes(),
-        (project / "pyproject.toml").read_bytes(),
-    )
-    before = venv_files(project)
+    before = project_state(project)
 
     result = poetry.run("add", "pywin32", cwd=project, home=home)
 
@@ -296,9 +285,7 @@ def test_adding_a_windows_only_package_on_linux_gives_the_gate_message(
     assert "sys_platform == 'win32'" in result.stderr
     assert "Could not fetch" not in result.stderr
     assert "Traceback" not in result.stderr
-    assert (project / "poetry.lock").read_bytes() == lock
-    assert (project / "pyproject.toml").read_bytes() == pyproject
-    assert venv_files(project) == before
+    assert project_state(project) == before
 
 
 def test_install_says_when_targets_changed_since_locking(

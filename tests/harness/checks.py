@@ -13,7 +13,7 @@ from poetry_plugin_multiarch.selection import select_for_environment
 from tests.harness.poetry import PoetryInstall
 from tests.harness.project import read_lock
 
-__all__ = ["installed_artifact", "ok", "selected_origin", "venv_files"]
+__all__ = ["installed_artifact", "ok", "project_state", "selected_origin", "venv_files"]
 
 
 def ok(poetry: PoetryInstall, project: Path, home: Path, *args: str) -> str:
@@ -59,3 +59,14 @@ def venv_files(project: Path) -> list[str]:
     """Every file of the project's venv (bytecode caches aside): to show nothing changed."""
     venv = project / ".venv"
     return sorted(str(p.relative_to(venv)) for p in venv.rglob("*") if "__pycache__" not in p.parts)
+
+
+def project_state(project: Path) -> tuple[bytes | None, bytes, list[str]]:
+    """poetry.lock, pyproject.toml and the venv's files: equal before and after a
+    command that must change nothing."""
+    lock = project / "poetry.lock"
+    return (
+        lock.read_bytes() if lock.exists() else None,
+        (project / "pyproject.toml").read_bytes(),
+        venv_files(project),
+    )
