@@ -43,16 +43,19 @@ def check_lock_file(locker: Locker) -> None:
 
     :raises LockDataError: naming the file and position, or every malformed entry.
     """
-    if locker.is_locked():
-        validate_lock_data(_lock_data(locker))
+    if locker.is_locked() and (data := _lock_data(locker)) is not None:
+        validate_lock_data(data)
 
 
-def _lock_data(locker: Locker) -> dict[str, Any]:
+def _lock_data(locker: Locker) -> dict[str, Any] | None:
     """Poetry's own read of the lock (kept by the locker for the install), its
-    ``RuntimeError`` made a :class:`LockDataError` naming the file."""
+    ``RuntimeError`` made a :class:`LockDataError` naming the file; ``None`` when the
+    file is gone since Poetry looked (Poetry's own error follows)."""
     try:
         return locker.lock_data
     except RuntimeError as e:
+        if not locker.lock.exists():
+            return None
         try:  # Poetry's message names no file: parse again for the position
             tomllib.loads(locker.lock.read_text(encoding="utf-8"))
         except tomllib.TOMLDecodeError as toml_error:
