@@ -184,6 +184,13 @@ def test_make_strict_turns_poetrys_installer_into_ours(tmp_path: Path) -> None:
     assert installer.executor._chooser._pool is pool
 
 
+def fetching_executor(tmp_path: Path) -> Executor:
+    """An executor whose caches live under *tmp_path*, not the user's."""
+    config = Config()
+    config.merge({"cache-dir": str(tmp_path / "cache")})
+    return Executor(MockEnv(), RepositoryPool(config=config), config, NullIO())
+
+
 def test_prefetched_archives_are_not_hashed_again_unless_changed(
     index, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -193,9 +200,7 @@ def test_prefetched_archives_are_not_hashed_again_unless_changed(
     url = index.publish(wheel)
     package = Package("jaxlib", "0.1.71", source_type="url", source_url=url)
     package.files = [{"file": wheel.name, "hash": f"sha256:{sha256_of(wheel)}"}]
-    config = Config()
-    config.merge({"cache-dir": str(tmp_path / "cache")})
-    executor = Executor(MockEnv(), RepositoryPool(), config, NullIO())
+    executor = fetching_executor(tmp_path)
     hashed = []
     real_hash = executor_module.get_file_hash
     monkeypatch.setattr(
@@ -214,12 +219,6 @@ def test_prefetched_archives_are_not_hashed_again_unless_changed(
     archive.write_bytes(b"changed after the check")
     with pytest.raises(RuntimeError, match="Hash for jaxlib"):
         executor._validate_archive_hash(archive, package)
-
-
-def fetching_executor(tmp_path: Path) -> Executor:
-    config = Config()
-    config.merge({"cache-dir": str(tmp_path / "cache")})
-    return Executor(MockEnv(), RepositoryPool(config=config), config, NullIO())
 
 
 @pytest.mark.parametrize("files", [[], [{"file": "six-1.16.0-py3-none-any.whl"}]],
