@@ -4,6 +4,7 @@ gap and keeps the old lock), by `poetry multiarch check`, and at install."""
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import pytest
 
@@ -203,9 +204,11 @@ def test_bad_configuration_is_named_and_check_exits_2(
     assert message in checked.stderr
 
 
-def test_add_with_a_gap_fails_and_keeps_lock_and_pyproject(
-    poetry: PoetryInstall, index, home, tmp_path
-) -> None:
+def installed_with_onlyx86_published(
+    poetry: PoetryInstall, index, home: Path, tmp_path: Path
+) -> Path:
+    """The seed installed with targets linux-x86_64 + linux-aarch64 (jaxlib has an
+    aarch64 wheel), and onlyx86 1.0 on the index: an x86_64 wheel only, a gap."""
     seed = publish_seed(index, tmp_path)
     project = write_project(
         tmp_path / "project", 'jax = "0.2.20"', {"main": seed.index_url},
@@ -214,9 +217,16 @@ def test_add_with_a_gap_fails_and_keeps_lock_and_pyproject(
     index.publish(
         build_wheel(tmp_path / "dist", "jaxlib", "0.1.71", "py3-none-manylinux2014_aarch64")
     )
-    ok(poetry, project, home, "install")
-    before = project_state(project)
     index.publish(build_wheel(tmp_path / "dist", "onlyx86", "1.0", "py3-none-manylinux2014_x86_64"))
+    ok(poetry, project, home, "install")
+    return project
+
+
+def test_add_with_a_gap_fails_and_keeps_lock_and_pyproject(
+    poetry: PoetryInstall, index, home, tmp_path
+) -> None:
+    project = installed_with_onlyx86_published(poetry, index, home, tmp_path)
+    before = project_state(project)
 
     result = poetry.run("add", "onlyx86==1.0", cwd=project, home=home)
 
@@ -231,16 +241,7 @@ def test_update_with_a_gap_fails_before_the_venv_changes(
     poetry: PoetryInstall, index, home, tmp_path
 ) -> None:
     """`poetry update` after a dependency was added to pyproject.toml by hand."""
-    seed = publish_seed(index, tmp_path)
-    project = write_project(
-        tmp_path / "project", 'jax = "0.2.20"', {"main": seed.index_url},
-        extra=targets("linux-x86_64", "linux-aarch64"),
-    )  # fmt: skip
-    index.publish(
-        build_wheel(tmp_path / "dist", "jaxlib", "0.1.71", "py3-none-manylinux2014_aarch64")
-    )
-    index.publish(build_wheel(tmp_path / "dist", "onlyx86", "1.0", "py3-none-manylinux2014_x86_64"))
-    ok(poetry, project, home, "install")
+    project = installed_with_onlyx86_published(poetry, index, home, tmp_path)
     before = project_state(project)
     pyproject = project / "pyproject.toml"
     text = pyproject.read_text()
