@@ -7,6 +7,7 @@ import the installed package and tell which alternative the installer picked.
 from __future__ import annotations
 
 import base64
+import gzip
 import hashlib
 import io
 import tarfile
@@ -92,7 +93,12 @@ def build_sdist(directory: Path, name: str, version: str, *, requires: Iterable[
     }
     directory.mkdir(parents=True, exist_ok=True)
     path = directory / f"{base}.tar.gz"
-    with tarfile.open(path, "w:gz") as tf:
+    # gzip's header holds a time too: fixed, so one build's bytes equal another's
+    with (
+        open(path, "wb") as raw,
+        gzip.GzipFile(fileobj=raw, mode="wb", mtime=0) as gz,
+        tarfile.open(fileobj=gz, mode="w") as tf,
+    ):
         for arcname, text in files.items():
             data = text.encode()
             info = tarfile.TarInfo(arcname)
