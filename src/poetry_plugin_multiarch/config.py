@@ -5,6 +5,8 @@
 environments = ["linux-x86_64", "linux-aarch64", "macos-arm64"]  # presets or tables
 python = ["3.11", "3.12"]   # optional: default, every minor the project allows
 on-gap = "fail"             # or "warn"
+versions = "newest-per-target"  # or "same-for-all": see "How targets choose versions"
+no-build = false            # or true, or a list of environment names: wheels only
 ```
 
 A custom environment is a table: ``{ name = "jetson", markers = { sys_platform =
@@ -33,8 +35,11 @@ __all__ = ["KNOWN_KEYS", "TABLE", "MultiarchConfig", "parse_config"]
 TABLE = "tool.poetry-plugin-multiarch"
 
 #: Keys this version understands.
-KNOWN_KEYS: tuple[str, ...] = ("environments", "python", "on-gap")
+KNOWN_KEYS: tuple[str, ...] = ("environments", "python", "on-gap", "versions", "no-build")
 ON_GAP = ("fail", "warn")
+#: How targets choose versions: each target the newest release that installs there
+#: (uv's default), or one release for every target wherever one installs everywhere.
+VERSIONS = ("newest-per-target", "same-for-all")
 #: Marker keys a custom environment may fix.
 CUSTOM_MARKER_KEYS = (
     "sys_platform",
@@ -66,13 +71,27 @@ class MultiarchConfig:
     targets: tuple[Target, ...] = ()
     pythons: tuple[str, ...] = ()
     on_gap: str = "fail"
+    versions: str = "newest-per-target"
+    #: names of the targets that must install from wheels: an sdist does not cover them
+    no_build: frozenset[str] = frozenset()
 
-    def recorded(self) -> dict[str, list[str]]:
+    def builds_from_source(self, target: Target) -> bool:
+        """Whether an sdist (built on install) counts as covering *target*."""
+        return target.name not in self.no_build
+
+    def recorded(self) -> dict[str, Any]:
         """What the lock records of these targets (``[metadata.poetry-plugin-multiarch]``)."""
-        return {
+        recorded: dict[str, Any] = {
             "environments": [target.name for target in self.targets],
             "python": list(self.pythons),
         }
+        # only when set: locks of projects that leave them at their defaults keep
+        # their bytes
+        if self.versions != VERSIONS[0]:
+            recorded["versions"] = self.versions
+        if self.no_build:
+            recorded["no-build"] = [t.name for t in self.targets if t.name in self.no_build]
+        return recorded
 
     @property
     def target_environments(self) -> tuple[TargetEnvironment, ...]:
@@ -112,13 +131,36 @@ def parse_config(
     on_gap = table.get("on-gap", "fail")
     if on_gap not in ON_GAP:
         raise _bad("on-gap", f"{on_gap!r} is not allowed", "Use 'fail' or 'warn'.")
+    versions = table.get("versions", VERSIONS[0])
+    if versions not in VERSIONS:
+        raise _bad(
+            "versions", f"{versions!r} is not allowed", "Use 'newest-per-target' or 'same-for-all'."
+        )
     if "environments" not in table:
-        if "python" in table:
-            raise _bad("python", "needs 'environments'", "Declare environments = [...] next to it.")
-        return MultiarchConfig(on_gap=on_gap)
+        for key in ("python", "no-build"):
+            if key in table:
+                raise _bad(key, "needs 'environments'", "Declare environments = [...] next to it.")
+        return MultiarchConfig(on_gap=on_gap, versions=versions)
     targets = _parse_environments(table["environments"])
     pythons = _parse_pythons(table.get("python"), allowed_pythons)
-    return MultiarchConfig(targets=targets, pythons=pythons, on_gap=on_gap)
+    no_build = _parse_no_build(table.get("no-build", False), targets)
+    return MultiarchConfig(
+        targets=targets, pythons=pythons, on_gap=on_gap, versions=versions, no_build=no_build
+    )
+
+
+def _parse_no_build(value: Any, targets: Sequence[Target]) -> frozenset[str]:
+    """``no-build``: ``true`` (every target), ``false``, or a list of environment names."""
+    names = [target.name for target in targets]
+    if isinstance(value, bool):
+        return frozenset(names) if value else frozenset()
+    hint = f"Use true, false or a list of declared environments ({', '.join(names)})."
+    if not isinstance(value, list) or not value:
+        raise _bad("no-build", f"{value!r} is neither true/false nor a non-empty list", hint)
+    for item in value:
+        if item not in names:
+            raise _bad("no-build", f"{item!r} is not a declared environment", hint)
+    return frozenset(value)
 
 
 def _bad(key: str, problem: str, hint: str) -> ConfigError:

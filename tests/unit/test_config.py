@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from poetry_plugin_multiarch.config import MultiarchConfig, parse_config
@@ -22,7 +24,8 @@ def test_unknown_key_is_named() -> None:
         "Unknown key 'environmnets' in [tool.poetry-plugin-multiarch] of pyproject.toml."
     )
     assert info.value.hint == (
-        "Known keys: 'environments', 'python', 'on-gap'. Remove the key or check the spelling."
+        "Known keys: 'environments', 'python', 'on-gap', 'versions', 'no-build'."
+        " Remove the key or check the spelling."
     )
 
 
@@ -120,3 +123,57 @@ def test_every_config_error_names_key_and_allowed_values(keys, message, hint) ->
 def test_platform_tags_as_packaging_spells_them_are_accepted(tag: str) -> None:
     config = parse_config(table(environments=[{**JETSON, "platform-tags": [tag]}]), ["3.11"])
     assert config.targets[0].platform_tags == (tag,)
+
+
+def test_versions_and_no_build_default_to_newest_per_target_and_building() -> None:
+    config = parse_config(table(environments=["linux-x86_64", "linux-aarch64"]), ["3.12"])
+    assert config.versions == "newest-per-target"
+    assert config.no_build == frozenset()
+    assert all(config.builds_from_source(t) for t in config.targets)
+    # defaults are not recorded: locks of such projects keep their bytes
+    assert config.recorded() == {"environments": ["linux-x86_64", "linux-aarch64"],
+                                 "python": ["3.12"]}  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("value", "wheels_only"),
+    [
+        (True, {"linux-x86_64", "linux-aarch64"}),
+        (False, set()),
+        (["linux-aarch64"], {"linux-aarch64"}),
+    ],
+)
+def test_no_build_names_the_targets_that_install_wheels_only(value, wheels_only) -> None:
+    config = parse_config(
+        table(environments=["linux-x86_64", "linux-aarch64"], **{"no-build": value}), ["3.12"]
+    )
+    assert config.no_build == wheels_only
+    assert {t.name for t in config.targets if not config.builds_from_source(t)} == wheels_only
+    assert config.recorded().get("no-build", []) == [
+        n for n in ("linux-x86_64", "linux-aarch64") if n in wheels_only
+    ]
+
+
+@pytest.mark.parametrize(
+    ("keys", "message"),
+    [
+        ({"versions": "oldest"}, "versions: 'oldest' is not allowed"),
+        ({"no-build": ["linux-riscv"]}, "no-build: 'linux-riscv' is not a declared environment"),
+        ({"no-build": "yes"}, "no-build: 'yes' is neither true/false nor a non-empty list"),
+        ({"no-build": []}, "no-build: [] is neither true/false nor a non-empty list"),
+    ],
+)
+def test_bad_versions_or_no_build_is_named(keys, message) -> None:
+    with pytest.raises(ConfigError, match=re.escape(message)):
+        parse_config(table(environments=["linux-x86_64"], **keys), ["3.12"])
+
+
+def test_no_build_needs_environments() -> None:
+    with pytest.raises(ConfigError, match="no-build: needs 'environments'"):
+        parse_config(table(**{"no-build": True}), ["3.12"])
+
+
+def test_same_for_all_is_recorded() -> None:
+    config = parse_config(table(environments=["linux-x86_64"], versions="same-for-all"), ["3.12"])
+    assert config.versions == "same-for-all"
+    assert config.recorded()["versions"] == "same-for-all"
