@@ -50,6 +50,10 @@ def test_gap_fails_the_lock_and_keeps_the_old_one(
         f"  jaxlib 0.1.71 (source main ({seed.index_url[:-1]})): no wheel or sdist for"
         " linux-aarch64, Python 3.11; it only has wheels for: macosx_10_9_x86_64,"
         " manylinux2014_x86_64\n"
+        # what the solver tried (issue 10: targets steer it): no release fits
+        "  jaxlib: none of the 1 release allowed by 0.1.71 installs on linux-aarch64"
+        " (Python 3.11); the newest, 0.1.71: it only has wheels for: macosx_10_9_x86_64,"
+        " manylinux2014_x86_64\n"
         "poetry.lock was not written.\n"
     ) in result.stderr
     assert (
