@@ -26,7 +26,15 @@ from dataclasses import dataclass, field
 from poetry_plugin_multiarch.coverage import SDIST_SUFFIXES, artifacts_gap_detail, wheel_tags
 from poetry_plugin_multiarch.targets import PLATFORM_KEYS, TargetEnvironment
 
-__all__ = ["Branch", "Release", "Skip", "VersionPlan", "plan_versions", "release_installs"]
+__all__ = [
+    "Branch",
+    "Release",
+    "Skip",
+    "VersionPlan",
+    "plan_versions",
+    "release_installs",
+    "separating_marker",
+]
 
 #: Marker keys a branch marker may use, in order of preference: the shortest marker
 #: wins, and among those of one length the one using the earlier keys.
@@ -72,6 +80,11 @@ class VersionPlan:
     @property
     def forks(self) -> bool:
         return len(self.branches) > 1
+
+    def installs_on_all(self, version: str) -> bool:
+        """Whether *version* was looked at and installs on every environment planned."""
+        labels = {e.label for b in self.branches for e in b.environments}
+        return any(v == version and labels <= installs for v, installs in self.looked_at)
 
     def allows(self, version: str) -> bool:
         """Whether the solver may pick *version* for these environments: releases not
@@ -291,3 +304,14 @@ def _marker(
 
 def _conjunction(keys: Sequence[str], values: Sequence[str]) -> str:
     return " and ".join(f'{key} == "{value}"' for key, value in zip(keys, values, strict=True))
+
+
+def separating_marker(
+    mine: Sequence[TargetEnvironment], others: Sequence[TargetEnvironment]
+) -> str | None:
+    """The shortest marker true on *mine* and false on *others*; ``None`` when some
+    environment of each has the same marker values (glibc and musl Linux)."""
+    keys = _keys_of([*mine, *others])
+    if {_values(e, keys) for e in mine} & {_values(e, keys) for e in others}:
+        return None
+    return _marker(mine, others, keys)

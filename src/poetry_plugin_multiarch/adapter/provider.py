@@ -22,7 +22,11 @@ import itertools
 from typing import TYPE_CHECKING, Any
 
 from poetry.core.constraints.version import Version, parse_constraint
+from poetry.core.packages.dependency import Dependency
+from poetry.core.packages.package import Package
+from poetry.core.version.markers import parse_marker
 from poetry.packages.package_collection import PackageCollection
+from poetry.puzzle.exceptions import OverrideNeededError
 from poetry.puzzle.provider import Provider
 
 from poetry_plugin_multiarch.adapter.alternatives import describe_alternative
@@ -30,20 +34,25 @@ from poetry_plugin_multiarch.adapter.steering import TargetSteering
 from poetry_plugin_multiarch.errors import OverlappingAlternativesError
 from poetry_plugin_multiarch.overlap import find_shared_environment
 from poetry_plugin_multiarch.targets import PYTHON_MINORS
+from poetry_plugin_multiarch.versions import separating_marker
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Collection, Sequence
 
     from packaging.utils import NormalizedName
     from poetry.core.constraints.version import VersionConstraint
-    from poetry.core.packages.dependency import Dependency
-    from poetry.core.packages.package import Package
     from poetry.core.version.markers import BaseMarker
     from poetry.packages import DependencyPackage
 
     from poetry_plugin_multiarch.targets import TargetEnvironment
 
 __all__ = ["MultiarchProvider", "install_provider"]
+
+#: The stand-in an override carries to restrict a solve to some machines (the way
+#: Poetry 2.5 restricts its own marker splits): Poetry intersects the markers of every
+#: override into those of what that solve finds.
+_TARGET_SPLIT = "|multiarch-targets|"
+_TARGET_SPLIT_PACKAGE = Package(_TARGET_SPLIT, "0")
 
 
 class MultiarchProvider(Provider):
@@ -121,10 +130,78 @@ class MultiarchProvider(Provider):
         if not environments:
             return packages
         plan = steering.plan(dependency, [p.package for p in packages], environments)
+        if plan.uncovered and self._coverable_elsewhere(dependency, plan.uncovered):
+            if self._in_target_split():
+                # this solve serves only machines some release installs on: a release
+                # that does not is no candidate, so the solver backtracks to another
+                # release of what constrains this dependency
+                kept = [p.package for p in packages if plan.installs_on_all(p.package.version.text)]
+                return PackageCollection(dependency, kept)
+            self._split_solve(dependency, plan.uncovered)
         kept = [p.package for p in packages if plan.allows(p.package.version.text)]
         if len(kept) == len(packages):
             return packages
         return PackageCollection(dependency, kept)
+
+    def _coverable_elsewhere(
+        self, dependency: Dependency, uncovered: Sequence[TargetEnvironment]
+    ) -> tuple[TargetEnvironment, ...]:
+        """Of *uncovered*, the environments a release outside *dependency*'s constraint
+        installs on: none when the project itself asks for this constraint (the gate
+        then names it), or when no release installs there at all."""
+        assert self._steering is not None
+        if dependency.name in self._root_names:
+            return ()
+        every = Dependency(dependency.name, "*")
+        every.source_name = dependency.source_name
+        candidates = [p.package for p in super().search_for(every)]
+        plan = self._steering.plan(every, candidates, uncovered)
+        return tuple(e for e in uncovered if e not in plan.uncovered)
+
+    @functools.cached_property
+    def _root_names(self) -> frozenset[str]:
+        return frozenset(d.name for d in self._package.all_requires)
+
+    @functools.cached_property
+    def _strict_regions(self) -> set[str]:
+        """Markers of the solves that serve the machines a split was made for."""
+        return set()
+
+    def _in_target_split(self) -> bool:
+        current = self._overrides.get(_TARGET_SPLIT_PACKAGE, {}).get(_TARGET_SPLIT)
+        return current is not None and str(current.marker) in self._strict_regions
+
+    def _split_solve(self, dependency: Dependency, uncovered: Sequence[TargetEnvironment]) -> None:
+        """Solve again, once for the machines no release within *dependency*'s
+        constraint installs on (where what constrains it must take another release)
+        and once for the others (Poetry merges the two under their markers).
+
+        :raises OverrideNeededError: the two solves, as Poetry splits for duplicates.
+        """
+        assert self._steering is not None
+        targets = self._coverable_elsewhere(dependency, uncovered)
+        others = [e for e in self._steering.environments if e not in targets]
+        marker = separating_marker(targets, others)
+        if marker is None:
+            return
+        self.debug(f"<debug>multiarch: {dependency.name} splits the solve at {marker}</debug>")
+        self._steering.tell(
+            f"solving separately for {marker}: no release of {dependency.name} allowed by"
+            f" {dependency.pretty_constraint} installs there"
+        )
+        overrides = []
+        for side, strict in ((parse_marker(marker), True), (parse_marker(marker).invert(), False)):
+            override = {package: dict(deps) for package, deps in self._overrides.items()}
+            current = override.get(_TARGET_SPLIT_PACKAGE, {}).get(_TARGET_SPLIT)
+            if current is not None:
+                side = current.marker.intersect(side)
+            stand_in = Dependency(_TARGET_SPLIT, "*")
+            stand_in.marker = side
+            override[_TARGET_SPLIT_PACKAGE] = {_TARGET_SPLIT: stand_in}
+            if strict:
+                self._strict_regions.add(str(side))
+            overrides.append(override)
+        raise OverrideNeededError(*overrides)
 
     def complete_package(self, dependency_package: DependencyPackage) -> DependencyPackage:
         self._completing.append(dependency_package.dependency)

@@ -166,6 +166,15 @@ class TargetSteering:
             )
             self._tell(f"{name} splits by target: {parts}")
 
+    @property
+    def environments(self) -> tuple[TargetEnvironment, ...]:
+        return self._environments
+
+    def tell(self, line: str) -> None:
+        """A ``-v`` line (once)."""
+        if self._io.is_verbose():
+            self._tell(line)
+
     def _tell(self, line: str) -> None:
         if line not in self._told:
             self._told.add(line)
