@@ -22,6 +22,7 @@ from poetry.utils.env import MockEnv
 from poetry_plugin_multiarch.adapter.alternatives import describe_alternative
 from poetry_plugin_multiarch.adapter.provider import (
     MultiarchProvider,
+    MultiarchSolver,
     install_provider,
     overlap_error,
 )
@@ -56,17 +57,18 @@ def test_each_override_solve_starts_without_direct_origin_packages(provider) -> 
 
 
 def test_install_provider_makes_solvers_use_it() -> None:
-    original = solver_module.Provider
+    original, original_solver = solver_module.Provider, solver_module.Solver
     try:
         install_provider()
         install_provider()
         assert solver_module.Provider is MultiarchProvider
+        assert solver_module.Solver is MultiarchSolver
         solver = solver_module.Solver(
             ProjectPackage("root", "1.0"), RepositoryPool(), [], [], NullIO()
         )
         assert isinstance(solver.provider, MultiarchProvider)
     finally:
-        solver_module.Provider = original
+        solver_module.Provider, solver_module.Solver = original, original_solver
 
 
 @pytest.mark.parametrize(

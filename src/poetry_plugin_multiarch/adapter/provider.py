@@ -26,8 +26,9 @@ from poetry.core.packages.dependency import Dependency
 from poetry.core.packages.package import Package
 from poetry.core.version.markers import parse_marker
 from poetry.packages.package_collection import PackageCollection
-from poetry.puzzle.exceptions import OverrideNeededError
+from poetry.puzzle.exceptions import OverrideNeededError, SolverProblemError
 from poetry.puzzle.provider import Provider
+from poetry.puzzle.solver import Solver
 
 from poetry_plugin_multiarch.adapter.alternatives import describe_alternative
 from poetry_plugin_multiarch.adapter.steering import TargetSteering
@@ -43,6 +44,7 @@ if TYPE_CHECKING:
     from poetry.core.constraints.version import VersionConstraint
     from poetry.core.version.markers import BaseMarker
     from poetry.packages import DependencyPackage
+    from poetry.packages.transitive_package_info import TransitivePackageInfo
 
     from poetry_plugin_multiarch.targets import TargetEnvironment
 
@@ -167,9 +169,33 @@ class MultiarchProvider(Provider):
         """Markers of the solves that serve the machines a split was made for."""
         return set()
 
-    def _in_target_split(self) -> bool:
+    @functools.cached_property
+    def _relaxed_regions(self) -> set[str]:
+        """Markers of split solves that found no solution taking only releases that
+        install there: solved again as Poetry would, for the gate to name the gap."""
+        return set()
+
+    def _current_region(self) -> str | None:
         current = self._overrides.get(_TARGET_SPLIT_PACKAGE, {}).get(_TARGET_SPLIT)
-        return current is not None and str(current.marker) in self._strict_regions
+        return None if current is None else str(current.marker)
+
+    def _in_target_split(self) -> bool:
+        return self._current_region() in self._strict_regions
+
+    def relax_target_split(self) -> bool:
+        """After this solve failed: whether it was a split's strict solve, now relaxed
+        (to be solved again)."""
+        region = self._current_region()
+        if region is None or region not in self._strict_regions:
+            return False
+        self._strict_regions.discard(region)
+        self._relaxed_regions.add(region)
+        self._steering_tell(f"no solution for {region} with releases that install there")
+        return True
+
+    def _steering_tell(self, line: str) -> None:
+        if self._steering is not None:
+            self._steering.tell(line)
 
     def _split_solve(self, dependency: Dependency, uncovered: Sequence[TargetEnvironment]) -> None:
         """Solve again, once for the machines no release within *dependency*'s
@@ -182,7 +208,7 @@ class MultiarchProvider(Provider):
         targets = self._coverable_elsewhere(dependency, uncovered)
         others = [e for e in self._steering.environments if e not in targets]
         marker = separating_marker(targets, others)
-        if marker is None:
+        if marker is None or self._current_region() in self._relaxed_regions:
             return
         self.debug(f"<debug>multiarch: {dependency.name} splits the solve at {marker}</debug>")
         self._steering.tell(
@@ -356,13 +382,31 @@ def _keep_and_narrow(first: Dependency, second: Dependency) -> tuple[Dependency,
     return second, first
 
 
+class MultiarchSolver(Solver):
+    """Poetry's :class:`Solver`, solving a split for some targets again without
+    steering when no release of what constrains a package installs there."""
+
+    def _solve(self) -> dict[Package, TransitivePackageInfo]:
+        try:
+            return super()._solve()
+        except SolverProblemError:
+            provider = self._provider
+            if isinstance(provider, MultiarchProvider) and provider.relax_target_split():
+                return super()._solve()
+            raise
+
+
 def install_provider() -> None:
-    """Make every Poetry ``Solver`` built from now on use :class:`MultiarchProvider`.
+    """Make every Poetry ``Solver`` built from now on a :class:`MultiarchSolver` using
+    :class:`MultiarchProvider`.
 
     ``Solver.__init__`` builds its provider from the module global ``Provider`` in
-    every Poetry 2.x; the installer imports ``Solver`` at call time. Idempotent.
+    every Poetry 2.x; the installer and commands import ``Solver`` at call time.
+    Idempotent.
     """
     import poetry.puzzle.solver as solver_module
 
     if not issubclass(solver_module.Provider, MultiarchProvider):
         solver_module.Provider = MultiarchProvider  # type: ignore[misc]
+    if not issubclass(solver_module.Solver, MultiarchSolver):
+        solver_module.Solver = MultiarchSolver  # type: ignore[misc]
