@@ -23,15 +23,18 @@ from poetry_plugin_multiarch.lockmodel import LockedPackage, MultiarchLock
 from poetry_plugin_multiarch.targets import TargetEnvironment
 
 __all__ = [
+    "SDIST_SUFFIXES",
     "CoverageReport",
     "Finding",
     "FindingKind",
+    "artifacts_gap_detail",
     "check_coverage",
     "gap_detail",
     "installability",
+    "wheel_tags",
 ]
 
-_SDIST_SUFFIXES = (".tar.gz", ".zip", ".tar.bz2", ".tar.xz", ".tgz")
+SDIST_SUFFIXES = (".tar.gz", ".zip", ".tar.bz2", ".tar.xz", ".tgz")
 
 
 class FindingKind(enum.Enum):
@@ -183,11 +186,11 @@ def installability(
         names = [posixpath.basename(source.url)]
     platforms: set[str] = set()
     for name in names:
-        wheel_tags = _wheel_tags(name)
-        if not wheel_tags.isdisjoint(tags):
+        tags_of_wheel = wheel_tags(name)
+        if not tags_of_wheel.isdisjoint(tags):
             return None, ()
-        platforms.update(t.platform for t in wheel_tags)
-    if any(name.endswith(_SDIST_SUFFIXES) for name in names):
+        platforms.update(t.platform for t in tags_of_wheel)
+    if any(name.endswith(SDIST_SUFFIXES) for name in names):
         return FindingKind.FROM_SOURCE, ()
     return FindingKind.GAP, tuple(sorted(platforms))
 
@@ -205,11 +208,18 @@ def gap_detail(
     names = [f.name for f in entry.files]
     if entry.source and entry.source.type in ("url", "file") and not names:
         names = [posixpath.basename(entry.source.url)]
+    return artifacts_gap_detail(names, tags, here=here, subject=subject)
+
+
+def artifacts_gap_detail(
+    names: Collection[str], tags: Collection[Tag], *, here: str = "this target", subject: str = "it"
+) -> str:
+    """:func:`gap_detail` for a release given by its artifact file names."""
     platforms = {t.platform for t in tags}
     foreign: set[str] = set()
     other_abi: set[str] = set()
     for name in names:
-        for tag in _wheel_tags(name):
+        for tag in wheel_tags(name):
             if tag.platform in platforms:
                 other_abi.add(f"{tag.interpreter}-{tag.abi}")
             else:
@@ -234,7 +244,8 @@ def _own_abi(tags: Collection[Tag]) -> str:
 
 
 @functools.cache
-def _wheel_tags(filename: str) -> frozenset[Tag]:
+def wheel_tags(filename: str) -> frozenset[Tag]:
+    """The tags of a wheel file name (none for an sdist or a name that is no wheel)."""
     if not filename.endswith(".whl"):
         return frozenset()
     try:

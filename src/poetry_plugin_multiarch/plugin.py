@@ -59,8 +59,11 @@ class MultiarchPlugin(Plugin):
     def activate(self, poetry: Poetry, io: IO) -> None:
         from poetry_plugin_multiarch.adapter.locker import MultiarchLocker
         from poetry_plugin_multiarch.adapter.release_cache import bind_release_caches
+        from poetry_plugin_multiarch.adapter.steering import steer_by
 
         config = load_config(poetry)
+        # the targets steer every solve of this project's dependencies
+        steer_by(config)
         # the lock's URLs come from the sources as configured now, never a cache of
         # another host under the same source name
         bind_release_caches(poetry.pool)

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import json
 from collections import defaultdict
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 
 from poetry_plugin_multiarch.coverage import CoverageReport, Finding, FindingKind
 from poetry_plugin_multiarch.errors import CoverageError
@@ -114,12 +114,16 @@ def _finding_json(finding: Finding) -> dict[str, object]:
     }
 
 
-def coverage_error(report: CoverageReport, *, written: bool = False) -> CoverageError:
-    """The lock gate's error: every gap, then what to try for each target."""
+def coverage_error(
+    report: CoverageReport, *, written: bool = False, notes: Sequence[str] = ()
+) -> CoverageError:
+    """The lock gate's error: every gap (and *notes*: what the solver tried for it),
+    then what to try for each target."""
     where = "poetry.lock was written anyway." if written else "poetry.lock was not written."
+    lines = [*gap_lines(report), *(f"  {note}" for note in notes)]
     return CoverageError(
         "The lock does not install on every target environment of"
-        " [tool.poetry-plugin-multiarch]:\n" + "\n".join(gap_lines(report)) + f"\n{where}",
+        " [tool.poetry-plugin-multiarch]:\n" + "\n".join(lines) + f"\n{where}",
         "\n".join(fix_hints(report)),
         report=report,
     )

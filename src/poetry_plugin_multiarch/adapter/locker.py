@@ -14,13 +14,14 @@ from typing import TYPE_CHECKING, Any
 from cleo.formatters.formatter import Formatter
 from poetry.packages.locker import Locker
 
+from poetry_plugin_multiarch.adapter.steering import solver_notes
 from poetry_plugin_multiarch.atomicwrite import (
     line_ending_of,
     with_line_ending,
     write_text_atomically,
 )
 from poetry_plugin_multiarch.config import MultiarchConfig
-from poetry_plugin_multiarch.coverage import check_coverage
+from poetry_plugin_multiarch.coverage import CoverageReport, check_coverage
 from poetry_plugin_multiarch.lockmodel import MultiarchLock
 from poetry_plugin_multiarch.report import coverage_error, unselected_lines
 from poetry_plugin_multiarch.urls import redact_url
@@ -114,10 +115,11 @@ class MultiarchLocker(Locker):
                     prefix = "" if line.startswith(" ") else "Warning: "
                     self._io.write_error_line(f"<{style}>{prefix}{escape(line)}</>")
             if not report.ok:
+                notes = _solver_notes(report)
                 if self._config.on_gap == "fail":
-                    raise coverage_error(report)
+                    raise coverage_error(report, notes=notes)
                 if self._io is not None:
-                    error = coverage_error(report, written=True)
+                    error = coverage_error(report, written=True, notes=notes)
                     self._io.write_error_line(f"<warning>Warning: {escape(error.message)}</>")
                     self._io.write_error_line(f"<comment>{escape(error.hint)}</>")
 
@@ -153,3 +155,16 @@ class MultiarchLocker(Locker):
         for link in repository.find_links_for_package(package):
             locations.setdefault(link.filename, {"url": redact_url(link.url_without_fragment)})
         return locations
+
+
+def _solver_notes(report: CoverageReport) -> list[str]:
+    """For each gap the solve could not avoid: that no release installs there, and the
+    newest one skipped and why (from the solve that made this lock)."""
+    found = solver_notes()
+    notes = []
+    for finding in report.errors:
+        label = f"{finding.target} (Python {finding.python})"
+        note = found.get((finding.package, label))
+        if note and note not in notes:
+            notes.append(note)
+    return notes

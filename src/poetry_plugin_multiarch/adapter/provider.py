@@ -9,6 +9,10 @@ alternative (python-poetry/poetry#7722), and the lock holds one entry for every 
 
 :class:`MultiarchProvider` scopes both to the alternative they belong to, and turns
 overlapping alternatives into an error that says where they overlap and how to fix it.
+
+With targets declared it also steers the solve (:mod:`.steering`): an index
+dependency is offered only releases that install on the targets it applies to, and
+is split into one dependency per release when targets need different releases.
 """
 
 from __future__ import annotations
@@ -17,22 +21,27 @@ import functools
 import itertools
 from typing import TYPE_CHECKING, Any
 
-from poetry.core.constraints.version import Version
+from poetry.core.constraints.version import Version, parse_constraint
+from poetry.packages.package_collection import PackageCollection
 from poetry.puzzle.provider import Provider
 
 from poetry_plugin_multiarch.adapter.alternatives import describe_alternative
+from poetry_plugin_multiarch.adapter.steering import TargetSteering
 from poetry_plugin_multiarch.errors import OverlappingAlternativesError
 from poetry_plugin_multiarch.overlap import find_shared_environment
 from poetry_plugin_multiarch.targets import PYTHON_MINORS
 
 if TYPE_CHECKING:
-    from collections.abc import Collection, Sequence
+    from collections.abc import Callable, Collection, Sequence
 
     from packaging.utils import NormalizedName
     from poetry.core.constraints.version import VersionConstraint
     from poetry.core.packages.dependency import Dependency
     from poetry.core.packages.package import Package
+    from poetry.core.version.markers import BaseMarker
     from poetry.packages import DependencyPackage
+
+    from poetry_plugin_multiarch.targets import TargetEnvironment
 
 __all__ = ["MultiarchProvider", "install_provider"]
 
@@ -61,8 +70,105 @@ class MultiarchProvider(Provider):
             and not dependency.is_direct_origin()
             and dependency.name in self._names_with_origin_alternatives
         ):
-            return self._locked_from_index(dependency)
-        return locked
+            locked = self._locked_among(dependency, lambda p: not p.is_direct_origin())
+        steering = self._steering
+        if locked is None or steering is None or locked.package.is_direct_origin():
+            return locked
+        # a locked release that no longer installs on a target it applies to (targets
+        # or no-build changed; a split's other branch) is not kept
+        environments = self._target_environments(dependency)
+        if steering.installs_on(locked.package, environments):
+            return locked
+        return self._locked_among(
+            dependency,
+            lambda p: not p.is_direct_origin() and steering.installs_on(p, environments),
+        )
+
+    @functools.cached_property
+    def _steering(self) -> TargetSteering | None:
+        return TargetSteering.for_solve(self._pool, self._io)
+
+    @functools.cached_property
+    def _completing(self) -> list[Dependency]:
+        """The dependencies of the packages being completed (innermost last)."""
+        return []
+
+    def _target_environments(
+        self, dependency: Dependency, parent: Dependency | None = None
+    ) -> tuple[TargetEnvironment, ...]:
+        """The targets *dependency* applies on in this solve: its marker, where the
+        package that requires it applies, and this solve's overrides (a branch of a
+        split solves for its own machines only)."""
+        assert self._steering is not None
+        markers: list[BaseMarker] = [dependency.marker]
+        markers.append(parent.transitive_marker if parent else dependency.transitive_marker)
+        markers += [d.marker for deps in self._overrides.values() for d in deps.values()]
+        return self._steering.environments_of(*markers)
+
+    def search_for(self, dependency: Dependency) -> list[DependencyPackage]:
+        # only releases that install on every target the dependency applies to
+        packages = super().search_for(dependency)
+        steering = self._steering
+        if (
+            steering is None
+            or dependency.is_root
+            or dependency.is_direct_origin()
+            or not packages
+            or any(p.package.is_direct_origin() for p in packages)
+        ):
+            return packages
+        environments = self._target_environments(dependency)
+        if not environments:
+            return packages
+        plan = steering.plan(dependency, [p.package for p in packages], environments)
+        kept = [p.package for p in packages if plan.allows(p.package.version.text)]
+        if len(kept) == len(packages):
+            return packages
+        return PackageCollection(dependency, kept)
+
+    def complete_package(self, dependency_package: DependencyPackage) -> DependencyPackage:
+        self._completing.append(dependency_package.dependency)
+        try:
+            return super().complete_package(dependency_package)
+        finally:
+            self._completing.pop()
+
+    def _get_dependencies_with_overrides(
+        self, dependencies: list[Dependency], package: Package
+    ) -> list[Dependency]:
+        # the hook between reading a package's dependencies and Poetry's handling of
+        # duplicates: a split dependency becomes duplicates with exclusive markers,
+        # which Poetry solves one by one (overrides) and merges, as for alternatives
+        found = super()._get_dependencies_with_overrides(dependencies, package)
+        steering = self._steering
+        if steering is None or not self._completing:
+            return found
+        overridden = self._overrides.get(package, {})
+        result: list[Dependency] = []
+        for dependency in found:
+            if dependency.name in overridden or dependency.is_direct_origin():
+                result.append(dependency)
+                continue
+            result += self._split(dependency, steering)
+        return result
+
+    def _split(self, dependency: Dependency, steering: TargetSteering) -> list[Dependency]:
+        environments = self._target_environments(dependency, self._completing[-1])
+        if not environments or dependency.constraint.is_empty():
+            return [dependency]
+        candidates = [p.package for p in super().search_for(dependency)]
+        if not candidates or any(p.is_direct_origin() for p in candidates):
+            return [dependency]
+        plan = steering.plan(dependency, candidates, environments)
+        if not plan.forks:
+            return [dependency]
+        parts = steering.split(dependency, plan)
+        for part, branch in zip(parts, plan.branches, strict=True):
+            # distinct constraints: Poetry merges duplicates that share one
+            part.constraint = dependency.constraint.intersect(
+                parse_constraint(f"<={branch.version}")
+            )
+        return parts
 
     @functools.cached_property
     def _names_with_origin_alternatives(self) -> frozenset[str]:
@@ -79,11 +185,12 @@ class MultiarchProvider(Provider):
             and any(d.is_direct_origin() for d in deps)
         )
 
-    def _locked_from_index(self, dependency: Dependency) -> DependencyPackage | None:
+    def _locked_among(
+        self, dependency: Dependency, keep: Callable[[Package], bool]
+    ) -> DependencyPackage | None:
+        """Poetry's ``get_locked``, among the locked packages *keep* accepts."""
         saved = self._locked.get(dependency.name, [])
-        self._locked[dependency.name] = [
-            candidate for candidate in saved if not candidate.package.is_direct_origin()
-        ]
+        self._locked[dependency.name] = [c for c in saved if keep(c.package)]
         try:
             return super().get_locked(dependency)
         finally:
