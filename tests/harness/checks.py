@@ -6,6 +6,7 @@ from __future__ import annotations
 import subprocess
 from collections.abc import Iterable
 from pathlib import Path
+from typing import Any
 
 from packaging.markers import Marker
 from packaging.utils import canonicalize_name
@@ -18,6 +19,7 @@ from tests.harness.poetry import PoetryInstall
 from tests.harness.project import read_lock
 
 __all__ = [
+    "entries_by_target",
     "installed_artifact",
     "ok",
     "project_state",
@@ -87,7 +89,18 @@ def versions_by_target(
     project: Path, name: str, target_names: Iterable[str], python: str = "3.11"
 ) -> dict[str, str | None]:
     """The version of *name* each target (a preset name) installs from the lock, or
-    ``None`` where no entry applies.
+    ``None`` where no entry applies (see :func:`entries_by_target`)."""
+    return {
+        target: entry["version"] if entry else None
+        for target, entry in entries_by_target(project, name, target_names, python).items()
+    }
+
+
+def entries_by_target(
+    project: Path, name: str, target_names: Iterable[str], python: str = "3.11"
+) -> dict[str, dict[str, Any] | None]:
+    """The lock entry (``[[package]]`` table) of *name* each target (a preset name)
+    installs, or ``None`` where no entry applies.
 
     The lock's markers are evaluated with ``packaging`` for the target's full marker
     environment (a macOS target without a Mac); at most one entry may apply there.
@@ -95,20 +108,26 @@ def versions_by_target(
     """
     data = read_lock(project)
     lock = MultiarchLock.from_lock_data(data)
-    found: dict[str, str | None] = {}
+    found: dict[str, dict[str, Any] | None] = {}
     for target in target_names:
         environment = KNOWN_TARGETS[target].environment(python)
         applying = [
-            entry["version"]
+            entry
             for entry in data.get("package", [])
             if canonicalize_name(entry["name"]) == canonicalize_name(name)
             and _applies_in_main(entry.get("markers"), environment)
         ]
-        assert len(applying) <= 1, f"{name}: {applying} all apply on {target} (Python {python})"
-        version = applying[0] if applying else None
+        assert len(applying) <= 1, (
+            f"{name}: {[e['version'] for e in applying]} all apply on {target} (Python {python})"
+        )
+        entry = applying[0] if applying else None
         selected = select_for_environment(lock, environment, ["main"]).get(canonicalize_name(name))
-        assert (selected.version if selected else None) == version, (target, selected, version)
-        found[target] = version
+        assert (selected.version if selected else None) == (entry["version"] if entry else None), (
+            target,
+            selected,
+            entry,
+        )
+        found[target] = entry
     return found
 
 
