@@ -1,5 +1,6 @@
 """Coverage findings as people and CI read them: a matrix, one line per target,
-the errors with what to do, and JSON."""
+the versions that differ between targets, what builds from source where, the errors
+with what to do, and JSON."""
 
 from __future__ import annotations
 
@@ -9,15 +10,18 @@ from collections.abc import Mapping, Sequence
 
 from poetry_plugin_multiarch.coverage import CoverageReport, Finding, FindingKind
 from poetry_plugin_multiarch.errors import CoverageError
+from poetry_plugin_multiarch.targets import TargetEnvironment
 
 __all__ = [
     "RELOCK_HINT",
     "coverage_error",
     "fix_hints",
+    "from_source_lines",
     "gap_lines",
     "render_json",
     "render_report",
     "unselected_lines",
+    "version_lines",
 ]
 
 _CELL = {
@@ -29,7 +33,8 @@ _CELL = {
 
 
 def render_report(report: CoverageReport) -> list[str]:
-    """Packages with findings x target environments, then a summary per target."""
+    """Packages with findings x target environments, a summary per target, then the
+    versions that differ between targets and what builds from source where."""
     labels = [f"{env.target.name} {env.python}" for env in report.environments]
     rows: dict[str, dict[str, str]] = defaultdict(dict)
     for finding in report.findings:
@@ -56,12 +61,54 @@ def render_report(report: CoverageReport) -> list[str]:
         if missing and not errors:  # "covered" would hide it
             state = "no gaps"
         extra = f", {source} from source" if source else ""
+        if env.target.name in report.no_build:
+            extra += ", wheels only (no-build)"
         if missing:
             extra += f", not installed: {', '.join(missing)}"
         lines.append(f"{env.label}: {counts.get(env.label, 0)} packages, {state}{extra}")
-    notices = unselected_lines(report)
-    if notices:
-        lines += ["", *notices]
+    for section in (version_lines(report), from_source_lines(report), unselected_lines(report)):
+        if section:
+            lines += ["", *section]
+    return lines
+
+
+def version_lines(report: CoverageReport) -> list[str]:
+    """Each package whose version differs between targets, with the version each
+    target gets, marked ``forked`` (split by the solver) or ``alternatives`` (the
+    user's)."""
+    if not report.versions:
+        return []
+    return [
+        "Versions that differ between targets:",
+        *(f"  {split.describe()}" for split in report.versions),
+    ]
+
+
+def from_source_lines(report: CoverageReport) -> list[str]:
+    """Per target, what installs by building from source there (an sdist, or a git or
+    directory source); a target's Pythons share a line when they build the same."""
+    built: dict[str, list[str]] = defaultdict(list)
+    for finding in report.findings:
+        if finding.kind is FindingKind.FROM_SOURCE:
+            what = f"{finding.package} {finding.version} ({finding.detail or 'sdist'})"
+            built[f"{finding.target} {finding.python}"].append(what)
+    if not built:
+        return []
+    lines = ["Builds from source on install:"]
+    by_target: dict[str, list[TargetEnvironment]] = defaultdict(list)
+    for env in report.environments:
+        by_target[env.target.name].append(env)
+    for target, envs in by_target.items():
+        lists = [built.get(f"{target} {env.python}", []) for env in envs]
+        if all(lists) and all(items == lists[0] for items in lists):
+            pythons = ", ".join(env.python for env in envs)
+            lines.append(f"  {target} (Python {pythons}): {', '.join(lists[0])}")
+            continue
+        lines += [
+            f"  {env.label}: {', '.join(items)}"
+            for env, items in zip(envs, lists, strict=True)
+            if items
+        ]
     return lines
 
 
@@ -92,7 +139,22 @@ def render_json(report: CoverageReport) -> str:
                 {"target": env.target.name, "python": env.python, "selected": count}
                 for env, (_, count) in zip(report.environments, report.selected, strict=True)
             ],
+            "no_build": [
+                name
+                for name in dict.fromkeys(env.target.name for env in report.environments)
+                if name in report.no_build
+            ],
             "findings": [_finding_json(f) for f in report.findings],
+            "versions": {
+                split.package: {
+                    "kind": split.kind,
+                    "targets": [
+                        {"target": env.target.name, "python": env.python, "version": version}
+                        for env, version in split.versions
+                    ],
+                }
+                for split in report.versions
+            },
         },
         indent=2,
     )
@@ -109,6 +171,8 @@ def _finding_json(finding: Finding) -> dict[str, object]:
         "target": finding.target,
         "python": finding.python,
         "available": list(finding.available),
+        "detail": finding.detail,
+        "no_build": finding.no_build,
         "message": finding.message(),
         "hint": finding.hint,
     }
@@ -144,14 +208,25 @@ RELOCK_HINT = (
 
 def fix_hints(report: CoverageReport) -> list[str]:
     """What to try, once per package and target with an error."""
-    if report.stock_lock and report.errors:
-        return [RELOCK_HINT]
     hints: list[str] = []
+    # re-locking with the plugin fixes what stock Poetry got wrong, not no-build
+    relock = report.stock_lock and any(not f.no_build for f in report.errors)
+    if relock:
+        hints.append(RELOCK_HINT)
     for finding in report.errors:
+        if relock and not finding.no_build:
+            continue
         env = next(e for e in report.environments if e.target.name == finding.target)
         drop = f"drop {finding.target} / Python {finding.python}"
         drop += " from [tool.poetry-plugin-multiarch]."
-        if _is_musl(env.target.platform_tags):
+        if finding.no_build:
+            hint = (
+                f"{finding.package} on {finding.target}: no-build is set for {finding.target}"
+                " (wheels only): pick a version or source with a wheel for it, or remove"
+                f" {finding.target} from no-build in [tool.poetry-plugin-multiarch] to build"
+                " it from source there."
+            )
+        elif _is_musl(env.target.platform_tags):
             hint = (
                 f"{finding.package} on {finding.target}: musl Linux, and markers cannot tell"
                 " musl from glibc Linux, so an alternative cannot pick a wheel for it: pick a"

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
+from typing import Any
 
 from packaging.tags import Tag
 from packaging.utils import NormalizedName, canonicalize_name
@@ -20,6 +21,7 @@ from poetry_plugin_multiarch.errors import (
     NoArtifactForMachineError,
 )
 from poetry_plugin_multiarch.lockmodel import LockedDependency, LockedPackage, MultiarchLock
+from poetry_plugin_multiarch.targets import Target
 
 __all__ = [
     "ambiguous_alternatives_error",
@@ -27,6 +29,7 @@ __all__ = [
     "check_requirements_met",
     "describe_machine",
     "select_for_environment",
+    "wheels_only_target",
 ]
 
 
@@ -107,46 +110,78 @@ def check_requirements_met(
     )
 
 
+def wheels_only_target(
+    targets: Iterable[Target], no_build: Iterable[str], environment: Mapping[str, Any]
+) -> str:
+    """The name of a ``no-build`` target (wheels only) that *environment* (a real
+    interpreter's) is, or ``""``. Of targets that overlap (a custom ``jetson`` and
+    ``linux-aarch64``), one with ``no-build`` is enough: the project said that kind of
+    machine installs wheels only."""
+    wheels_only = frozenset(no_build)
+    return next((t.name for t in targets if t.name in wheels_only and t.matches(environment)), "")
+
+
 def check_artifacts_install(
     entries: Iterable[LockedPackage],
     tags: Sequence[Tag],
     environment: Mapping[str, str],
     lock: MultiarchLock | None = None,
+    *,
+    no_build: str = "",
 ) -> None:
     """Every selected entry has a locked wheel for *tags* (the interpreter's, most
-    specific first), an sdist, or a source to build.
+    specific first), an sdist, or a source to build — a wheel only, when this machine
+    is the ``no-build`` target named *no_build*.
 
     Without this check the first such package fails deep in the install with "Unable
-    to find installation candidates", after others may have been installed.
+    to find installation candidates", after others may have been installed (or, with
+    ``no-build``, an sdist is built that the project said never to build).
 
     *lock*, when given, picks the hint: a lock stock Poetry wrote is fixed by
     re-locking with the plugin, not by adding alternatives.
 
     :raises NoArtifactForMachineError: naming each package, the platforms (or the
-        interpreter/ABI) it has wheels for, and this machine.
+        interpreter/ABI) it has wheels for (or that it would build from source, and
+        the no-build target), and this machine.
     """
     wanted = frozenset(tags)
     lines = []
+    built = False
     for entry in entries:
-        kind, _ = installability(entry, wanted)
+        kind, _ = installability(entry, wanted, build=not no_build)
         if kind is FindingKind.GAP:
+            builds = bool(no_build) and installability(entry, wanted)[0] is not kind
+            built = built or builds
             what = f"{entry.name} {entry.version} ({entry.origin})"
-            detail = gap_detail(entry, wanted, here="this machine", subject="poetry.lock")
+            detail = gap_detail(
+                entry,
+                wanted,
+                here="this machine",
+                subject="poetry.lock",
+                no_build=no_build if builds else "",
+            )
             lines.append(f"  {what}: {detail}")
     if not lines:
         return
     machine = describe_machine(environment)
     if tags:
         machine += f"; it accepts wheels tagged {_platform_example(tags)}"
-    raise NoArtifactForMachineError(
-        f"No locked wheel or sdist installs on this machine ({machine}):\n"
-        + "\n".join(lines)
-        + "\nNothing was installed.",
-        (_relock_hint(lock) if lock is not None else "")
-        or "Add an alternative for this machine (a version, source or url with such a wheel,"
+    if no_build:
+        machine += f"; it is {no_build}, wheels only (no-build)"
+    hint = (
+        f"Pick a version or source with a wheel for this machine and run `poetry lock`, or"
+        f" remove {no_build} from no-build in [tool.poetry-plugin-multiarch] to build"
+        " from source here."
+        if built
+        else "Add an alternative for this machine (a version, source or url with such a wheel,"
         " with markers for it) to pyproject.toml and run `poetry lock`. Declaring this"
         " machine in [tool.poetry-plugin-multiarch] environments makes `poetry lock` and"
-        " `poetry multiarch check` catch this before any install.",
+        " `poetry multiarch check` catch this before any install."
+    )
+    raise NoArtifactForMachineError(
+        f"No locked wheel{'' if no_build else ' or sdist'} installs on this machine"
+        f" ({machine}):\n" + "\n".join(lines) + "\nNothing was installed.",
+        (_relock_hint(lock) if lock is not None else "") or hint,
     )
 
 

@@ -13,7 +13,7 @@ from tests.harness.fakearch import fake_machine
 from tests.harness.poetry import PoetryInstall
 from tests.harness.project import targets, write_project
 from tests.harness.scenarios import publish_seed, seed_dependencies
-from tests.harness.wheels import build_wheel
+from tests.harness.wheels import build_sdist, build_wheel
 
 pytestmark = [pytest.mark.e2e, pytest.mark.x86_64_host]
 
@@ -49,6 +49,10 @@ def test_gap_fails_the_lock_and_keeps_the_old_one(
         " [tool.poetry-plugin-multiarch]:\n"
         f"  jaxlib 0.1.71 (source main ({seed.index_url[:-1]})): no wheel or sdist for"
         " linux-aarch64, Python 3.11; it only has wheels for: macosx_10_9_x86_64,"
+        " manylinux2014_x86_64\n"
+        # what the solver tried (issue 10: targets steer it): no release fits
+        "  jaxlib: none of the 1 release allowed by 0.1.71 installs on linux-aarch64"
+        " (Python 3.11); the newest, 0.1.71: it only has wheels for: macosx_10_9_x86_64,"
         " manylinux2014_x86_64\n"
         "poetry.lock was not written.\n"
     ) in result.stderr
@@ -370,3 +374,135 @@ def test_check_of_a_stock_lock_says_relock_with_the_plugin(
     assert "add an alternative" not in checked.stdout
     ok(poetry, project, home, "lock")
     assert check(poetry, project, home).returncode == 0
+
+
+FOUR = ("linux-x86_64", "linux-aarch64", "macos-arm64", "macos-x86_64")
+
+
+def forked_lock(index_url: str) -> str:
+    """poetry.lock as the steered solver writes it for `t` (2.5.0 has no macOS x86_64
+    wheel, 2.2.2 has one), with `b` an sdist only; written by hand: no solve needed."""
+    source = f'[package.source]\ntype = "legacy"\nurl = "{index_url}"\nreference = "main"\n'
+
+    def entry(name: str, version: str, markers: str | None, *files: str) -> str:
+        listed = ", ".join(
+            f'{{file = "{f}", hash = "sha256:{"0" * 64}", url = "{index_url}/../{f}"}}'
+            for f in files
+        )
+        marker = f"markers = '{markers}'\n" if markers else ""
+        return (
+            f'[[package]]\nname = "{name}"\nversion = "{version}"\ndescription = ""\n'
+            f'optional = false\npython-versions = "*"\ngroups = ["main"]\n{marker}'
+            f"files = [{listed}]\n\n{source}\n"
+        )
+
+    return (
+        "# hand-written\n\n"
+        + entry("b", "1.0", None, "b-1.0.tar.gz")
+        + entry(
+            "t", "2.2.2", 'platform_machine == "x86_64" and sys_platform == "darwin"',
+            "t-2.2.2-py3-none-macosx_10_9_x86_64.whl",
+        )
+        + entry(
+            "t", "2.5.0", 'platform_machine != "x86_64" or sys_platform != "darwin"',
+            "t-2.5.0-py3-none-manylinux2014_x86_64.whl",
+            "t-2.5.0-py3-none-manylinux2014_aarch64.whl",
+            "t-2.5.0-py3-none-macosx_11_0_arm64.whl",
+        )
+        + '[metadata]\nlock-version = "2.1"\npython-versions = ">=3.10,<3.14"\n'
+        'content-hash = "0"\n\n[metadata.poetry-plugin-multiarch]\nenvironments = ['
+        + ", ".join(f'"{n}"' for n in FOUR)
+        + ']\npython = ["3.11"]\nno-build = ["linux-aarch64"]\n'
+    )  # fmt: skip
+
+
+def test_check_and_show_give_each_target_its_version_of_a_forked_package(
+    poetry: PoetryInstall, index, home, tmp_path
+) -> None:
+    """`t` locked as two entries by the solver: check says which target gets which
+    version and that it is forked, which targets build `b` from source, and that
+    linux-aarch64 (no-build) cannot; show --target marks `t` forked."""
+    url = index.index_url()
+    project = write_project(
+        tmp_path / "project", 't = ">=2.2"\nb = "1.0"', {"main": url},
+        extra=targets(*FOUR) + 'no-build = ["linux-aarch64"]\n',
+    )  # fmt: skip
+    (project / "poetry.lock").write_text(forked_lock(url.rstrip("/")))
+
+    text = check(poetry, project, home)
+
+    assert text.returncode == 1, text.stdout + text.stderr
+    out = text.stdout
+    assert (
+        "Versions that differ between targets:\n"
+        "  t: 2.5.0 on linux-x86_64, linux-aarch64, macos-arm64; 2.2.2 on macos-x86_64"
+        " (forked)\n"
+    ) in out
+    assert (
+        "Builds from source on install:\n"
+        "  linux-x86_64 (Python 3.11): b 1.0 (sdist)\n"
+        "  macos-arm64 (Python 3.11): b 1.0 (sdist)\n"
+        "  macos-x86_64 (Python 3.11): b 1.0 (sdist)\n"
+    ) in out
+    assert "linux-aarch64 (Python 3.11): 2 packages, 1 gap, wheels only (no-build)" in out
+    assert (
+        "no wheel for linux-aarch64, Python 3.11; it has only an sdist, and no-build is set"
+        " for linux-aarch64"
+    ) in out
+    assert "remove linux-aarch64 from no-build" in out
+    assert "The declared targets changed" not in out
+    report = json.loads(check(poetry, project, home, "--format", "json").stdout)
+    assert report["versions"]["t"]["kind"] == "forked"
+    assert [(t["target"], t["version"]) for t in report["versions"]["t"]["targets"]] == [
+        ("linux-x86_64", "2.5.0"), ("linux-aarch64", "2.5.0"),
+        ("macos-arm64", "2.5.0"), ("macos-x86_64", "2.2.2"),
+    ]  # fmt: skip
+
+    shown = ok(
+        poetry, project, home, "multiarch", "show", "--target", "macos-x86_64",
+        "--target", "linux-aarch64",
+    )  # fmt: skip
+    origin = f"source main ({url.rstrip('/')})"
+    assert "  t (forked)\n" in shown
+    assert f"macos-x86_64 (Python 3.11) installs:\n  t 2.2.2 from {origin} (forked)\n" in shown
+    assert (
+        f"linux-aarch64 (Python 3.11) installs:\n  t 2.5.0 from {origin} (forked)\n"
+        f"  b 1.0 from {origin} GAP: it has only an sdist, and no-build is set for"
+        " linux-aarch64\n"
+    ) in shown
+
+
+def test_no_build_refuses_an_sdist_at_lock_and_install(
+    poetry: PoetryInstall, index, home, tmp_path
+) -> None:
+    """`b` has a macOS wheel and an sdist: locked for linux-x86_64, which builds it from
+    source; then linux-x86_64 is made wheels only: the lock gate and the install refuse
+    it, and the install changes nothing."""
+    dist = tmp_path / "dist"
+    index.publish(build_wheel(dist, "b", "1.0", tag="py3-none-macosx_11_0_arm64"))
+    index.publish(build_sdist(dist, "b", "1.0"))
+    project = write_project(
+        tmp_path / "project", 'b = "1.0"', {"main": index.index_url()},
+        extra=targets("linux-x86_64"),
+    )  # fmt: skip
+    ok(poetry, project, home, "lock")
+    assert "b 1.0 (sdist)" in ok(poetry, project, home, "multiarch", "check")
+    old = (project / "poetry.lock").read_bytes()
+    set_targets(project, targets("linux-x86_64") + "no-build = true\n")
+
+    locked = poetry.run("lock", cwd=project, home=home)
+    assert locked.returncode == 1
+    assert "an sdist too, but no-build is set for linux-x86_64" in locked.stderr
+    assert (project / "poetry.lock").read_bytes() == old
+
+    before = venv_files(project)
+    index.clear_log()
+    installed = poetry.run("install", cwd=project, home=home)
+    assert installed.returncode == 1
+    assert "No locked wheel installs on this machine (" in installed.stderr
+    assert "; it is linux-x86_64, wheels only (no-build)):\n" in installed.stderr
+    assert (
+        "poetry.lock has an sdist too, but no-build is set for linux-x86_64\nNothing was installed."
+    ) in installed.stderr
+    assert venv_files(project) == before
+    assert index.paths() == []

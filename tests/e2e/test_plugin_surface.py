@@ -96,7 +96,8 @@ def test_unknown_config_key_is_named(poetry: PoetryInstall, index, home, tmp_pat
         assert result.returncode == 1
         assert (
             "Unknown key 'environmnets' in [tool.poetry-plugin-multiarch] of"
-            " pyproject.toml.\n\nKnown keys: 'environments', 'python', 'on-gap'."
+            " pyproject.toml.\n\nKnown keys: 'environments', 'python', 'on-gap', 'versions',"
+            " 'no-build'."
         ) in result.stderr
         assert "Traceback" not in result.stderr
         assert not (project / "poetry.lock").exists()

@@ -255,3 +255,87 @@ def test_a_package_with_a_wheel_for_the_targets_system_still_gets_an_alternative
     )
     (hint,) = fix_hints(report)
     assert "add an alternative" in hint
+
+
+def sdist_only(*extra_files: str, source: dict | None = None) -> MultiarchLock:
+    entry = {
+        "name": "b",
+        "version": "1.0",
+        "groups": ["main"],
+        "files": [
+            {"file": f, "hash": "sha256:00", "url": f"{INDEX}/../{f}"}
+            for f in ("b-1.0.tar.gz", *extra_files)
+        ],
+    }
+    if source:
+        entry["source"] = source
+        entry["files"] = []
+    return MultiarchLock.from_lock_data({"package": [entry]})
+
+
+def test_sdist_only_is_a_gap_on_a_no_build_target_and_builds_elsewhere() -> None:
+    report = check_coverage(
+        sdist_only(), envs("linux-x86_64", "linux-aarch64"), no_build=("linux-aarch64",)
+    )
+    assert [(f.kind, f.target, f.no_build) for f in report.findings] == [
+        (FindingKind.FROM_SOURCE, "linux-x86_64", False),
+        (FindingKind.GAP, "linux-aarch64", True),
+    ]
+    assert report.errors[0].message() == (
+        "b 1.0 (PyPI): no wheel for linux-aarch64, Python 3.11; it has only an sdist,"
+        " and no-build is set for linux-aarch64"
+    )
+    (hint,) = fix_hints(report)
+    assert hint == (
+        "b on linux-aarch64: no-build is set for linux-aarch64 (wheels only): pick a version"
+        " or source with a wheel for it, or remove linux-aarch64 from no-build in"
+        " [tool.poetry-plugin-multiarch] to build it from source there."
+    )
+    # today's behaviour without no-build: the sdist covers both
+    assert check_coverage(sdist_only(), envs("linux-x86_64", "linux-aarch64")).ok
+
+
+def test_no_build_gap_with_wheels_for_other_platforms_names_them_and_the_sdist() -> None:
+    report = check_coverage(
+        sdist_only("b-1.0-py3-none-manylinux2014_x86_64.whl"),
+        envs("linux-x86_64", "linux-aarch64"),
+        no_build=("linux-x86_64", "linux-aarch64"),
+    )
+    (gap,) = report.errors  # the x86_64 wheel installs on linux-x86_64
+    assert gap.available == ("manylinux2014_x86_64",)
+    assert gap.message().endswith(
+        "no wheel for linux-aarch64, Python 3.11; it only has wheels for: manylinux2014_x86_64;"
+        " it has an sdist too, but no-build is set for linux-aarch64"
+    )
+
+
+def test_a_git_source_is_a_gap_on_a_no_build_target() -> None:
+    git = {"type": "git", "url": "https://example.org/b.git", "resolved_reference": "abc"}
+    report = check_coverage(
+        sdist_only(source=git), envs("linux-x86_64", "linux-aarch64"), no_build=("linux-aarch64",)
+    )
+    assert [(f.kind, f.detail) for f in report.findings] == [
+        (FindingKind.FROM_SOURCE, "git"),
+        (
+            FindingKind.GAP,
+            "it is a git source (built on install), and no-build is set for linux-aarch64",
+        ),
+    ]
+
+
+def test_check_text_says_which_targets_build_from_source_and_which_are_wheels_only() -> None:
+    report = check_coverage(
+        sdist_only(),
+        envs("linux-x86_64", "linux-aarch64", "macos-arm64", pythons=("3.11", "3.12")),
+        no_build=("linux-aarch64",),
+    )
+    text = render_report(report)
+    assert "linux-aarch64 (Python 3.11): 1 packages, 1 gap, wheels only (no-build)" in text
+    assert "linux-x86_64 (Python 3.12): 1 packages, covered, 1 from source" in text
+    start = text.index("Builds from source on install:")
+    assert text[start - 1 : start + 3] == [
+        "",
+        "Builds from source on install:",
+        "  linux-x86_64 (Python 3.11, 3.12): b 1.0 (sdist)",
+        "  macos-arm64 (Python 3.11, 3.12): b 1.0 (sdist)",
+    ]

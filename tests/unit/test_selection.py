@@ -13,6 +13,7 @@ from poetry_plugin_multiarch.selection import (
     check_artifacts_install,
     check_requirements_met,
     select_for_environment,
+    wheels_only_target,
 )
 from poetry_plugin_multiarch.targets import KNOWN_TARGETS, marker_environment
 from tests.unit.lockdata import INDEX, URL, seed_lock_data
@@ -184,3 +185,26 @@ def test_stock_lock_missing_alternative_says_relock_with_the_plugin() -> None:
         with pytest.raises(MissingAlternativeError) as raised:
             check_requirements_met(lock, needs_of(lock, "jax"), env("ppc64le"))
         assert hint in raised.value.hint
+
+
+def test_a_no_build_machine_refuses_an_sdist_only_package_before_installing() -> None:
+    data = seed_lock_data()
+    data["package"][0]["files"] = [{"file": "jax-0.2.20.tar.gz", "hash": "sha256:aa"}]
+    lock = MultiarchLock.from_lock_data(data)
+    env = marker_environment(KNOWN_TARGETS["linux-aarch64"].platform, "3.11")
+    targets = [KNOWN_TARGETS["linux-x86_64"], KNOWN_TARGETS["linux-aarch64"]]
+    assert wheels_only_target(targets, {"linux-aarch64"}, env) == "linux-aarch64"
+    x86_64 = marker_environment(KNOWN_TARGETS["linux-x86_64"].platform, "3.11")
+    assert wheels_only_target(targets, {"linux-aarch64"}, x86_64) == ""
+
+    check_artifacts_install(lock.packages[:1], AARCH64_TAGS, env)  # builds: allowed
+    with pytest.raises(NoArtifactForMachineError) as raised:
+        check_artifacts_install(lock.packages[:1], AARCH64_TAGS, env, no_build="linux-aarch64")
+    message = raised.value.message
+    assert message.startswith("No locked wheel installs on this machine (")
+    assert "; it is linux-aarch64, wheels only (no-build)):\n" in message
+    assert message.endswith(
+        f"  jax 0.2.20 (source main ({INDEX})): poetry.lock has only an sdist, and no-build"
+        " is set for linux-aarch64\nNothing was installed."
+    )
+    assert "remove linux-aarch64 from no-build" in raised.value.hint

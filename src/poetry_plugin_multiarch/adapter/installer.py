@@ -35,6 +35,7 @@ from poetry_plugin_multiarch.selection import (
     check_artifacts_install,
     check_requirements_met,
     describe_machine,
+    wheels_only_target,
 )
 from poetry_plugin_multiarch.urls import redact_url
 
@@ -54,6 +55,9 @@ _RE_RESOLVE = "installer.re-resolve"
 #: Why Poetry's transaction skips an optional package that no requested extra selects
 #: (same text in 2.0 – 2.5); "Already installed" skips are still selected.
 _NOT_REQUIRED = "Not required"
+#: Sources a lock may record without ``files``: installing them builds, unless a wheel
+#: is at the URL
+_BUILT_SOURCES = ("git", "directory", "url", "file")
 
 
 class _StrictConfig:
@@ -142,7 +146,11 @@ class MultiarchInstaller(Installer):
         use_venv_platform_tags(self._env, self._io)
         _check_declared_target(self._multiarch_config, self._env.marker_env)
         _warn_if_targets_changed(self._multiarch_config, lock_data, self._io)
-        _check_selection(operations, self._env.marker_env, self._env.supported_tags, lock_data)
+        config, marker_env = self._multiarch_config, self._env.marker_env
+        no_build = wheels_only_target(config.targets, config.no_build, marker_env)
+        _check_selection(
+            operations, marker_env, self._env.supported_tags, lock_data, no_build=no_build
+        )
         if self._executor.enabled and not self.is_dry_run():
             prefetch_artifacts(self._executor, operations, self._io)
         return super()._execute(operations)
@@ -186,10 +194,13 @@ def _check_selection(
     marker_env: Mapping[str, Any],
     supported_tags: Sequence[Tag],
     lock_data: dict[str, Any],
+    *,
+    no_build: str = "",
 ) -> None:
     """What Poetry would let pass: one package installed from two alternatives, a
     required package left out because none of its alternatives covers this machine, or
-    one to install that has no locked artifact for this machine's tags.
+    one to install that has no locked artifact for this machine's tags (no wheel, on
+    the ``no-build`` target *no_build*).
 
     :raises AmbiguousAlternativesError:
     :raises MissingAlternativeError:
@@ -211,11 +222,14 @@ def _check_selection(
         entry = _lock_entry(lock, package)
         label = f"{package.pretty_name} {package.pretty_version}"
         needs[label] = entry.dependencies if entry else _requirements(package)
-        # a package without files is refused before download (prefetch_artifacts)
-        if entry is not None and entry.files and not op.skipped:
+        # a package without files is refused before download (prefetch_artifacts);
+        # a git, directory or url source without them builds: not on a no-build target
+        source = entry.source if entry is not None else None
+        built = bool(no_build) and source is not None and source.type in _BUILT_SOURCES
+        if entry is not None and not op.skipped and (entry.files or built):
             fetched.append(entry)
     check_requirements_met(lock, needs, marker_env)
-    check_artifacts_install(fetched, supported_tags, marker_env, lock)
+    check_artifacts_install(fetched, supported_tags, marker_env, lock, no_build=no_build)
 
 
 def _selects(op: Operation) -> bool:

@@ -108,6 +108,7 @@ class MultiarchLocker(Locker):
                 MultiarchLock.from_lock_data(data.unwrap()),
                 self._config.target_environments,
                 self._direct,
+                no_build=self._config.no_build,
             )
             if self._io is not None:
                 for line in unselected_lines(report):  # indented: the hint

@@ -28,10 +28,13 @@ def load_config(poetry: Poetry) -> MultiarchConfig:
 
 def direct_dependencies(poetry: Poetry) -> dict[str, str]:
     """Direct dependencies given as marker-split alternatives (in any group), each
-    with the marker of the machines none of its alternatives covers.
+    with the marker of the machines none of its alternatives covers (``""`` when they
+    cover every machine).
 
     Only these are reported where no alternative applies: a single dependency with a
     marker (``pywin32; sys_platform == 'win32'``) is meant to be missing elsewhere.
+    They are the user's alternatives: any other package locked with several versions
+    was split by the solver (*forked*).
     """
     by_name: dict[str, list[Dependency]] = {}
     for dependency in poetry.package.all_requires:
@@ -44,6 +47,5 @@ def direct_dependencies(poetry: Poetry) -> dict[str, str]:
         for dependency in alternatives[1:]:
             union = union.union(dependency.marker)
         complement = union.invert()
-        if not complement.is_empty():
-            found[name] = str(complement.without_extras())
+        found[name] = "" if complement.is_empty() else str(complement.without_extras())
     return found

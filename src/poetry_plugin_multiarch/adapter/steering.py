@@ -96,7 +96,7 @@ class TargetSteering:
                 same_for_all=self._config.versions == "same-for-all",
             )
             self._plans[key] = plan
-            self._report(dependency.name, plan)
+            self._report(dependency, plan)
         return plan
 
     def installs_on(self, package: Package, environments: Sequence[TargetEnvironment]) -> bool:
@@ -141,14 +141,18 @@ class TargetSteering:
         links = get_page(package.name).links_for_version(package.name, package.version)
         return tuple(link.filename for link in links)
 
-    def _report(self, name: str, plan: VersionPlan) -> None:
-        """``-v``: the releases skipped for a target and why, and how a package splits."""
+    def _report(self, dependency: Dependency, plan: VersionPlan) -> None:
+        """``-v``: the releases skipped for a target and why, and how a package splits;
+        for the gate: where no release installs."""
+        name = dependency.name
+        count = len(plan.looked_at)
+        releases = f"{count} release{'s' if count != 1 else ''}"
         for env in plan.uncovered:
             newest = next((s for s in plan.skipped if s.environment == env), None)
             if newest is not None:
                 _uncovered[(name, env.label)] = (
-                    f"no release of {name} the constraints allow installs on {env.label}"
-                    f" (newest skipped: {newest.version}, {newest.reason})"
+                    f"{name}: none of the {releases} allowed by {dependency.pretty_constraint}"
+                    f" installs on {env.label}; the newest, {newest.version}: {newest.reason}"
                 )
         if not self._io.is_verbose():
             return

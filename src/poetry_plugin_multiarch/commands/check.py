@@ -53,7 +53,12 @@ class MultiarchCheckCommand(Command):
                 " [tool.poetry-plugin-multiarch] in pyproject.toml.",
             )
         lock = read_lock(self.poetry)
-        report = check_coverage(lock, config.target_environments, direct_dependencies(self.poetry))
+        report = check_coverage(
+            lock,
+            config.target_environments,
+            direct_dependencies(self.poetry),
+            no_build=config.no_build,
+        )
         if fmt == "json":
             self.line(render_json(report))
             return 0 if report.ok else 1

@@ -11,17 +11,18 @@ from poetry.console.commands.env_command import EnvCommand
 
 from poetry_plugin_multiarch import __version__
 from poetry_plugin_multiarch.adapter.lockfile import read_lock
-from poetry_plugin_multiarch.adapter.project import load_config
+from poetry_plugin_multiarch.adapter.project import direct_dependencies, load_config
 from poetry_plugin_multiarch.commands.check import MultiarchCheckCommand
 from poetry_plugin_multiarch.coverage import FindingKind, gap_detail, installability
 from poetry_plugin_multiarch.errors import ConfigError
 from poetry_plugin_multiarch.selection import select_for_environment
+from poetry_plugin_multiarch.splits import forked_names
 from poetry_plugin_multiarch.targets import KNOWN_TARGETS, TargetEnvironment
 
 escape = Formatter.escape
 
 if TYPE_CHECKING:
-    from collections.abc import Mapping
+    from collections.abc import Collection, Mapping
 
     from cleo.io.inputs.option import Option
     from packaging.tags import Tag
@@ -29,6 +30,9 @@ if TYPE_CHECKING:
     from poetry_plugin_multiarch.lockmodel import MultiarchLock
 
 __all__ = ["MultiarchCommand", "MultiarchShowCommand"]
+
+#: after a package the solver split by version for different targets
+_FORKED = " (forked)"
 
 
 class MultiarchCommand(Command):
@@ -90,46 +94,59 @@ class MultiarchShowCommand(EnvCommand):
                 f"Known targets: {', '.join(known)}.",
             )
         lock = read_lock(self.poetry)
-        self._show_alternatives(lock)
+        forked = forked_names(lock, direct_dependencies(self.poetry))
+        self._show_alternatives(lock, forked)
         if not names:
             marker_env = self.env.marker_env
             label = (
                 f"This machine ({marker_env['sys_platform']},"
                 f" {marker_env['platform_machine']}, Python {marker_env['python_version']})"
             )
-            self._show_selection(lock, label, marker_env)
+            self._show_selection(lock, forked, label, marker_env)
             return 0
         # the Pythons the targets are checked with; else the project environment's
         pythons = config.pythons or (self.env.marker_env["python_version"],)
         for name in names:
+            wheels_only = name if name in config.no_build else ""
             for python in pythons:
                 env = TargetEnvironment(target=known[name], python=python)
-                self._show_selection(lock, env.label, env.environment, env.tags)
+                self._show_selection(
+                    lock, forked, env.label, env.environment, env.tags, wheels_only
+                )
         return 0
 
-    def _show_alternatives(self, lock: MultiarchLock) -> None:
+    def _show_alternatives(self, lock: MultiarchLock, forked: Collection[str]) -> None:
         alternatives = lock.alternatives()
         if not alternatives:
             self.line("No package is locked with alternatives.")
             return
         self.line("<b>Locked alternatives</> (poetry.lock):")
         for name, entries in alternatives.items():
-            self.line(f"  <c1>{name}</>")
+            self.line(f"  <c1>{name}</>{_FORKED if name in forked else ''}")
             for entry in entries:
                 self.line(
                     f"    {entry.version:<10} {entry.origin}\n"
                     f"    {'':<10} markers: {entry.marker_text()}"
                 )
+        if forked:
+            self.line(
+                "  (forked: split by version for different targets when locking, not written"
+                " as alternatives in pyproject.toml)"
+            )
 
     def _show_selection(
         self,
         lock: MultiarchLock,
+        forked: Collection[str],
         label: str,
         environment: Mapping[str, Any],
         tags: frozenset[Tag] | None = None,
+        wheels_only: str = "",
     ) -> None:
-        """The alternative each package installs, and with *tags* (a target) every
-        selected package without a wheel or sdist for them, marked ``GAP``."""
+        """The alternative each package installs (the version of each *forked* one,
+        marked so), and with *tags* (a target) every selected package without a wheel
+        or sdist for them (without a wheel on *wheels_only*, a no-build target), marked
+        ``GAP``."""
         selected = select_for_environment(lock, environment, self._groups(lock))
         alternatives = lock.alternatives()
         self.line("")
@@ -140,10 +157,14 @@ class MultiarchShowCommand(EnvCommand):
                 self.line(f"  <c1>{name}</>: no alternative applies")
                 continue
             gap = ""
-            if tags is not None and installability(entry, tags)[0] is FindingKind.GAP:
-                gap = f" <error>GAP</>: {escape(gap_detail(entry, tags))}"
+            kind = installability(entry, tags, build=not wheels_only)[0] if tags else None
+            if tags is not None and kind is FindingKind.GAP:
+                built = installability(entry, tags)[0] is not FindingKind.GAP
+                no_build = wheels_only if built else ""
+                gap = f" <error>GAP</>: {escape(gap_detail(entry, tags, no_build=no_build))}"
+            mark = _FORKED if name in forked else ""
             if gap or name in alternatives:
-                self.line(f"  <c1>{name}</> {entry.version} from {escape(entry.origin)}{gap}")
+                self.line(f"  <c1>{name}</> {entry.version} from {escape(entry.origin)}{mark}{gap}")
 
     @staticmethod
     def _groups(lock: MultiarchLock) -> tuple[str, ...]:
