@@ -4,16 +4,29 @@ and what the lock selects on other machines (Poetry's ``MockEnv``)."""
 from __future__ import annotations
 
 import subprocess
+from collections.abc import Iterable
 from pathlib import Path
+from typing import Any
 
+from packaging.markers import Marker
+from packaging.utils import canonicalize_name
 from poetry.utils.env import MockEnv
 
 from poetry_plugin_multiarch.lockmodel import MultiarchLock
 from poetry_plugin_multiarch.selection import select_for_environment
+from poetry_plugin_multiarch.targets import KNOWN_TARGETS
 from tests.harness.poetry import PoetryInstall
 from tests.harness.project import read_lock
 
-__all__ = ["installed_artifact", "ok", "project_state", "selected_origin", "venv_files"]
+__all__ = [
+    "entries_by_target",
+    "installed_artifact",
+    "ok",
+    "project_state",
+    "selected_origin",
+    "venv_files",
+    "versions_by_target",
+]
 
 
 def ok(poetry: PoetryInstall, project: Path, home: Path, *args: str) -> str:
@@ -70,3 +83,57 @@ def project_state(project: Path) -> tuple[bytes | None, bytes, list[str]]:
         (project / "pyproject.toml").read_bytes(),
         venv_files(project),
     )
+
+
+def versions_by_target(
+    project: Path, name: str, target_names: Iterable[str], python: str = "3.11"
+) -> dict[str, str | None]:
+    """The version of *name* each target (a preset name) installs from the lock, or
+    ``None`` where no entry applies (see :func:`entries_by_target`)."""
+    return {
+        target: entry["version"] if entry else None
+        for target, entry in entries_by_target(project, name, target_names, python).items()
+    }
+
+
+def entries_by_target(
+    project: Path, name: str, target_names: Iterable[str], python: str = "3.11"
+) -> dict[str, dict[str, Any] | None]:
+    """The lock entry (``[[package]]`` table) of *name* each target (a preset name)
+    installs, or ``None`` where no entry applies.
+
+    The lock's markers are evaluated with ``packaging`` for the target's full marker
+    environment (a macOS target without a Mac); at most one entry may apply there.
+    The plugin's own selection (:func:`select_for_environment`) must agree.
+    """
+    data = read_lock(project)
+    lock = MultiarchLock.from_lock_data(data)
+    found: dict[str, dict[str, Any] | None] = {}
+    for target in target_names:
+        environment = KNOWN_TARGETS[target].environment(python)
+        applying = [
+            entry
+            for entry in data.get("package", [])
+            if canonicalize_name(entry["name"]) == canonicalize_name(name)
+            and _applies_in_main(entry.get("markers"), environment)
+        ]
+        assert len(applying) <= 1, (
+            f"{name}: {[e['version'] for e in applying]} all apply on {target} (Python {python})"
+        )
+        entry = applying[0] if applying else None
+        selected = select_for_environment(lock, environment, ["main"]).get(canonicalize_name(name))
+        assert (selected.version if selected else None) == (entry["version"] if entry else None), (
+            target,
+            selected,
+            entry,
+        )
+        found[target] = entry
+    return found
+
+
+def _applies_in_main(markers: str | dict[str, str] | None, environment: dict[str, str]) -> bool:
+    """Whether a lock entry's ``markers`` (lock-version 2.1: a string, or a table by
+    group; none means everywhere) hold for the ``main`` group on *environment*."""
+    if isinstance(markers, dict):
+        markers = markers.get("main")
+    return not markers or Marker(markers).evaluate({**environment, "extra": ""})
