@@ -2,6 +2,8 @@
 
     .venv/bin/python benchmarks/run.py [--runs 7] [--out docs]
     .venv/bin/python benchmarks/run.py --smoke --out /tmp/bench   # seconds, no download
+    .venv/bin/python benchmarks/run.py --only-lock-targets --runs 15  # issue 10's gate
+    .venv/bin/python benchmarks/run.py --report-from RESULTS   # rewrite the report only
 
 Fixtures (see fixtures.py, mirror.py): a synthetic wide index, the real-wheel mirror
 (downloaded once with pip, cached under ~/.cache/poetry-plugin-multiarch/), and a
@@ -16,6 +18,7 @@ from __future__ import annotations
 import argparse
 import functools
 import os
+import pickle
 import platform
 import shutil
 import sys
@@ -343,7 +346,25 @@ def main() -> None:
     parser.add_argument("--packages", type=int, help="wide index: packages (default 60)")
     parser.add_argument("--releases", type=int, help="wide index: releases per page (120)")
     parser.add_argument("--check-packages", type=int, help="packages in the check lock (300)")
+    parser.add_argument(
+        "--only-lock-targets",
+        action="store_true",
+        help="only the lock with targets (both cache states): print its figures, write nothing",
+    )
+    parser.add_argument(
+        "--report-from",
+        type=Path,
+        metavar="PICKLE",
+        help="measure nothing: write the report again from the results a run kept",
+    )
     args = parser.parse_args()
+    if args.report_from:
+        with args.report_from.open("rb") as saved:
+            results = pickle.load(saved)
+        out = args.out or REPO / "docs"
+        markdown, plot = report.write(results, out)
+        print(f"wrote {markdown} and {plot} from {args.report_from}")
+        return
     smoke = args.smoke
     args.runs = args.runs or (1 if smoke else 7)
     args.no_warmup = args.no_warmup or smoke
@@ -363,6 +384,19 @@ def main() -> None:
             session = Session(work, tools, server, args)
             machine = machine_description(tools)
             print(", ".join(f"{k}: {v}" for k, v in machine.items()))
+            if args.only_lock_targets:
+                real = mirror.publish(server)
+                for warm in (False, True):
+                    caches = "warm caches" if warm else "empty caches"
+                    lock_targets_comparison(
+                        session,
+                        f"lock with targets, {caches}, {mirror.label}",
+                        real,
+                        "targets",
+                        warm=warm,
+                    )
+                print(f"\nload average at the end {load_average()}")
+                return
             wide = publish_wide_index(server, work, packages, releases)
             real = mirror.publish(server)
             results = report.Results(
@@ -415,10 +449,14 @@ def main() -> None:
     results.duration = time.perf_counter() - started
     results.load_end = load_average()
     out.mkdir(parents=True, exist_ok=True)
+    # the figures, to write the report again after its text changes (--report-from)
+    scratch = Path(tempfile.gettempdir()) / f"multiarch-bench-results-{os.getpid()}.pickle"
+    scratch.write_bytes(pickle.dumps(results))
     markdown, plot = report.write(results, out)
     print()
     print(report.summary_text(results))
     print(f"\nwrote {markdown} and {plot}; the whole run took {results.duration:.0f} s")
+    print(f"figures kept in {scratch} (--report-from)")
 
 
 if __name__ == "__main__":
