@@ -6,7 +6,9 @@
 - the ``check`` lock: many packages with wheels for six platforms and two CPythons;
 - :class:`Project`: a dependency set (optionally with one marker-split dependency in
   the seed's shape: an index release on x86_64, a wheel URL on aarch64) written as a
-  Poetry project and as the equivalent PEP 621 project for uv.
+  Poetry project and as the equivalent PEP 621 project for uv;
+- :class:`Targets`: the ``[tool.poetry-plugin-multiarch]`` table a Poetry project may
+  declare, for the lock with targets (the plugin's solver steering).
 """
 
 from __future__ import annotations
@@ -25,8 +27,11 @@ from tests.harness.wheels import build_wheel
 __all__ = [
     "CHECK_ENVIRONMENTS",
     "CHECK_PYTHONS",
+    "LOCK_TARGETS",
+    "LOCK_TARGETS_GAP",
     "Project",
     "Split",
+    "Targets",
     "check_lock_data",
     "publish_wide_index",
     "write_check_project",
@@ -75,8 +80,44 @@ class Project:
     python: str = ">=3.10,<3.14"
 
 
-def write_poetry_project(path: Path, project: Project, index_url: str) -> Path:
-    """A non-package Poetry project whose only (primary) source is *index_url*."""
+@dataclass(frozen=True)
+class Targets:
+    """What a project declares in ``[tool.poetry-plugin-multiarch]``: target
+    environments (presets), Python minors (empty: every minor the project allows, the
+    plugin's default) and what a target left without an artifact does."""
+
+    environments: tuple[str, ...]
+    python: tuple[str, ...] = ()
+    on_gap: str = "fail"
+
+    def toml(self) -> str:
+        """The table, as written into pyproject.toml (and shown in the report)."""
+        lines = [
+            "[tool.poetry-plugin-multiarch]",
+            f"environments = {json.dumps(list(self.environments))}",
+        ]
+        if self.python:
+            lines.append(f"python = {json.dumps(list(self.python))}")
+        if self.on_gap != "fail":
+            lines.append(f"on-gap = {json.dumps(self.on_gap)}")
+        return "\n".join(lines) + "\n"
+
+
+#: The lock with targets: targets whose wheels the real-wheel mirror serves for every
+#: package (its wheels are manylinux2014 x86_64 and aarch64), Python minors left to the
+#: plugin's default (every minor the project allows: 3.11 on the real mirror).
+LOCK_TARGETS = Targets(("linux-x86_64", "linux-aarch64"))
+#: The same plus a target the mirror has no wheels for in its binary packages: the
+#: solver looks for a release that covers macos-arm64, finds none, and the lock is
+#: written with a warning per gap (``on-gap = "warn"``; "fail" would refuse it).
+LOCK_TARGETS_GAP = Targets(("linux-x86_64", "linux-aarch64", "macos-arm64"), on_gap="warn")
+
+
+def write_poetry_project(
+    path: Path, project: Project, index_url: str, *, targets: Targets | None = None
+) -> Path:
+    """A non-package Poetry project whose only (primary) source is *index_url*; with
+    *targets*, declaring them."""
     deps = "".join(f'{name} = "{version}"\n' for name, version in project.pins.items())
     if project.split:
         split = project.split
@@ -85,7 +126,8 @@ def write_poetry_project(path: Path, project: Project, index_url: str) -> Path:
             {"version": split.version, "markers": ON_X86_64},
             {"url": split.url, "markers": ON_AARCH64},
         )
-    return write_project(path, deps, {"main": index_url}, python=project.python)
+    extra = f"\n{targets.toml()}" if targets else ""
+    return write_project(path, deps, {"main": index_url}, python=project.python, extra=extra)
 
 
 def write_uv_project(path: Path, project: Project, index_url: str) -> Path:

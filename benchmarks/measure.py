@@ -35,6 +35,7 @@ __all__ = [
     "Sample",
     "Stats",
     "compare",
+    "load_average",
     "run_measured",
     "time_calls",
     "time_command",
@@ -90,6 +91,9 @@ class Comparison:
 
     title: str
     samples: dict[str, list[Sample]] = field(default_factory=dict)
+    #: the machine's load average (1, 5, 15 min) before the first and after the last run
+    load_start: str = ""
+    load_end: str = ""
 
     def seconds(self, name: str) -> Stats:
         return Stats.of([s.seconds for s in self.samples[name]])
@@ -174,8 +178,8 @@ def compare(
 ) -> Comparison:
     """Run every contender *runs* times in alternating order (after one untimed round
     when *warmup*), printing each run."""
-    result = Comparison(title, {c.name: [] for c in contenders})
-    print(f"\n== {title}")
+    result = Comparison(title, {c.name: [] for c in contenders}, load_start=load_average())
+    print(f"\n== {title} (load average {result.load_start})")
     # round -1 is the untimed warm-up; it runs in the reverse of round 0's order
     for number in ([-1] if warmup else []) + list(range(runs)):
         order = contenders if number % 2 == 0 else list(reversed(contenders))
@@ -192,7 +196,13 @@ def compare(
             )
             if number >= 0:
                 result.samples[contender.name].append(sample)
+    result.load_end = load_average()
     return result
+
+
+def load_average() -> str:
+    """The 1, 5 and 15 minute load averages, as ``uptime`` shows them."""
+    return " ".join(f"{load:.1f}" for load in os.getloadavg())
 
 
 def time_command(command: Command, runs: int) -> Stats:

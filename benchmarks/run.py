@@ -2,6 +2,8 @@
 
     .venv/bin/python benchmarks/run.py [--runs 7] [--out docs]
     .venv/bin/python benchmarks/run.py --smoke --out /tmp/bench   # seconds, no download
+    .venv/bin/python benchmarks/run.py --only-lock-targets --runs 15  # issue 10's gate
+    .venv/bin/python benchmarks/run.py --report-from RESULTS   # rewrite the report only
 
 Fixtures (see fixtures.py, mirror.py): a synthetic wide index, the real-wheel mirror
 (downloaded once with pip, cached under ~/.cache/poetry-plugin-multiarch/), and a
@@ -14,7 +16,9 @@ except by pip when the mirror is first downloaded.
 from __future__ import annotations
 
 import argparse
+import functools
 import os
+import pickle
 import platform
 import shutil
 import sys
@@ -27,6 +31,8 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 sys.path[:0] = [str(REPO), str(REPO / "src")]
 
+import tomlkit  # noqa: E402
+from packaging.specifiers import SpecifierSet  # noqa: E402
 from tests.harness.index import IndexServer  # noqa: E402
 from tests.harness.poetry import PoetryInstall  # noqa: E402
 
@@ -35,7 +41,10 @@ from benchmarks.contenders import Tools, poetry_command, prepare_tools, uv_comma
 from benchmarks.fixtures import (  # noqa: E402
     CHECK_ENVIRONMENTS,
     CHECK_PYTHONS,
+    LOCK_TARGETS,
+    LOCK_TARGETS_GAP,
     Project,
+    Targets,
     check_lock_data,
     publish_wide_index,
     write_check_project,
@@ -47,11 +56,13 @@ from benchmarks.measure import (  # noqa: E402
     Comparison,
     Contender,
     compare,
+    load_average,
     run_measured,
     time_calls,
     time_command,
 )
 from benchmarks.mirror import real_mirror, stand_in_mirror  # noqa: E402
+from poetry_plugin_multiarch.targets import PYTHON_MINORS  # noqa: E402
 
 
 class Session:
@@ -92,14 +103,24 @@ class Session:
             pages=self.index_pages,
             clear_log=self.server.clear_log,
         )
-        for name in ("plugin", "uv"):
-            if name in result.samples:
+        for name in result.samples:
+            if name != "stock":
                 ratio = result.ratio(name, "stock")
                 print(
                     f"  {name} / stock: median {ratio.median:.2f}"
                     f" ({ratio.low:.2f}–{ratio.high:.2f})"
                 )
         return result
+
+    def lock_cache(self, tag: str, name: str, *, warm: bool, uv: bool = False) -> Path:
+        """The cache a lock run of contender *name* starts from: a new empty one
+        (a Poetry home, or a uv cache with *uv*), or with *warm* the contender's own,
+        kept from run to run."""
+        if not warm:
+            return self.fresh("uv-cache" if uv else "home")
+        cache = self.work / f"{tag}-warm-cache-{name}"
+        cache.mkdir(exist_ok=True)
+        return cache
 
 
 def quiet_disconnects(server: IndexServer) -> None:
@@ -176,21 +197,16 @@ def lock_comparison(
     *warm*: each tool keeps its own cache from run to run (primed by the warm-up round,
     which then always runs), so what is left is resolving and writing the lock."""
     tools, index_url = session.tools, session.server.index_url()
-    caches = {name: session.work / f"{tag}-warm-cache-{name}" for name in ("plugin", "stock", "uv")}
-
-    def cache(name: str) -> Path:
-        if not warm:
-            return session.fresh("home" if name != "uv" else "uv-cache")
-        caches[name].mkdir(exist_ok=True)
-        return caches[name]
 
     def poetry_lock(name: str, poetry: PoetryInstall) -> Command:
         project_dir = write_poetry_project(session.fresh(f"{tag}-lock-poetry"), project, index_url)
-        return poetry_command(poetry, "lock", cwd=project_dir, home=cache(name))
+        home = session.lock_cache(tag, name, warm=warm)
+        return poetry_command(poetry, "lock", cwd=project_dir, home=home)
 
     def uv_lock() -> Command:
         project_dir = write_uv_project(session.fresh(f"{tag}-lock-uv"), project, index_url)
-        return uv_command(tools, "lock", cwd=project_dir, cache=cache("uv"))
+        cache = session.lock_cache(tag, "uv", warm=warm, uv=True)
+        return uv_command(tools, "lock", cwd=project_dir, cache=cache)
 
     return session.compare(
         title,
@@ -200,6 +216,62 @@ def lock_comparison(
             Contender("uv", uv_lock),
         ],
         warmup=warm or session.warmup,
+    )
+
+
+#: The lock-with-targets contenders besides stock Poetry: the plugin without targets,
+#: with targets the mirror serves, and with one it does not serve (on-gap = "warn").
+TARGET_CONTENDERS: dict[str, Targets | None] = {
+    "plugin": None,
+    "targets": LOCK_TARGETS,
+    "gapwarn": LOCK_TARGETS_GAP,
+}
+
+
+def lock_targets_comparison(
+    session: Session, title: str, project: Project, tag: str, *, warm: bool = False
+) -> Comparison:
+    """`poetry lock` of the same project by stock Poetry, by the plugin without
+    targets, and by the plugin with the targets of :data:`TARGET_CONTENDERS` declared
+    (the solver steering by them); each run in a new project without a lock file,
+    from empty caches or (*warm*) each contender's own cache kept from run to run.
+    The locks of each run must pin the same versions: the targets change nothing
+    here (every package has one release, and it serves the linux targets)."""
+    tools, index_url = session.tools, session.server.index_url()
+    written: dict[str, Path] = {}
+
+    def poetry_lock(name: str, poetry: PoetryInstall, targets: Targets | None) -> Command:
+        project_dir = write_poetry_project(
+            session.fresh(f"{tag}-lock-{name}"), project, index_url, targets=targets
+        )
+        written[name] = project_dir
+        home = session.lock_cache(tag, name, warm=warm)
+        return poetry_command(poetry, "lock", cwd=project_dir, home=home)
+
+    contenders = [Contender("stock", functools.partial(poetry_lock, "stock", tools.stock, None))]
+    contenders += [
+        Contender(name, functools.partial(poetry_lock, name, tools.plugin, targets))
+        for name, targets in TARGET_CONTENDERS.items()
+    ]
+    result = session.compare(title, contenders, warmup=warm or session.warmup)
+    pinned = {name: _locked_versions(path) for name, path in written.items()}
+    if len({tuple(p) for p in pinned.values()}) != 1 or not pinned["stock"]:
+        raise SystemExit(f"the locks differ, the comparison is void: {pinned}")
+    print(f"  all {len(pinned)} locks pin the same {len(pinned['stock'])} packages")
+    return result
+
+
+def project_minors(python: str) -> list[str]:
+    """The Python minors a project's constraint allows (the plugin's default targets)."""
+    allowed = SpecifierSet(python)
+    return [minor for minor in PYTHON_MINORS if allowed.contains(f"{minor}.0")]
+
+
+def _locked_versions(project_dir: Path) -> list[str]:
+    """``name version`` of every package in the project's lock (with its URL, if any)."""
+    lock = tomlkit.parse((project_dir / "poetry.lock").read_text())
+    return sorted(
+        f"{p['name']} {p['version']} {p.get('source', {}).get('url', '')}" for p in lock["package"]
     )
 
 
@@ -259,7 +331,7 @@ def machine_description(tools: Tools) -> dict[str, str]:
         "cpu": cpu,
         "system": f"{platform.system()} {platform.machine()}",
         "date": datetime.now(timezone.utc).strftime("%Y-%m-%d"),
-        "load": " ".join(f"{load:.1f}" for load in os.getloadavg()),
+        "load": load_average(),
         **tools.versions(),
     }
 
@@ -274,7 +346,25 @@ def main() -> None:
     parser.add_argument("--packages", type=int, help="wide index: packages (default 60)")
     parser.add_argument("--releases", type=int, help="wide index: releases per page (120)")
     parser.add_argument("--check-packages", type=int, help="packages in the check lock (300)")
+    parser.add_argument(
+        "--only-lock-targets",
+        action="store_true",
+        help="only the lock with targets (both cache states): print its figures, write nothing",
+    )
+    parser.add_argument(
+        "--report-from",
+        type=Path,
+        metavar="PICKLE",
+        help="measure nothing: write the report again from the results a run kept",
+    )
     args = parser.parse_args()
+    if args.report_from:
+        with args.report_from.open("rb") as saved:
+            results = pickle.load(saved)
+        out = args.out or REPO / "docs"
+        markdown, plot = report.write(results, out)
+        print(f"wrote {markdown} and {plot} from {args.report_from}")
+        return
     smoke = args.smoke
     args.runs = args.runs or (1 if smoke else 7)
     args.no_warmup = args.no_warmup or smoke
@@ -294,6 +384,19 @@ def main() -> None:
             session = Session(work, tools, server, args)
             machine = machine_description(tools)
             print(", ".join(f"{k}: {v}" for k, v in machine.items()))
+            if args.only_lock_targets:
+                real = mirror.publish(server)
+                for warm in (False, True):
+                    caches = "warm caches" if warm else "empty caches"
+                    lock_targets_comparison(
+                        session,
+                        f"lock with targets, {caches}, {mirror.label}",
+                        real,
+                        "targets",
+                        warm=warm,
+                    )
+                print(f"\nload average at the end {load_average()}")
+                return
             wide = publish_wide_index(server, work, packages, releases)
             real = mirror.publish(server)
             results = report.Results(
@@ -314,6 +417,18 @@ def main() -> None:
                 lock_real_warm=lock_comparison(
                     session, f"lock with warm caches, {mirror.label}", real, "real", warm=True
                 ),
+                lock_targets=lock_targets_comparison(
+                    session, f"lock with targets, {mirror.label}", real, "targets"
+                ),
+                lock_targets_warm=lock_targets_comparison(
+                    session,
+                    f"lock with targets, warm caches, {mirror.label}",
+                    real,
+                    "targets",
+                    warm=True,
+                ),
+                targets={name: t.toml() for name, t in TARGET_CONTENDERS.items() if t},
+                target_pythons=", ".join(project_minors(real.python)),
                 # last: the long pages list releases whose files do not exist, which
                 # a lock would pick
                 install_real_pypi=install_comparison(
@@ -332,12 +447,19 @@ def main() -> None:
     finally:
         shutil.rmtree(work, ignore_errors=True)
     results.duration = time.perf_counter() - started
-    results.load_end = " ".join(f"{load:.1f}" for load in os.getloadavg())
+    results.load_end = load_average()
     out.mkdir(parents=True, exist_ok=True)
+    # the figures, to write the report again after its text changes (--report-from);
+    # not for a smoke run (the test suite's), whose figures mean nothing
+    scratch = Path(tempfile.gettempdir()) / f"multiarch-bench-results-{os.getpid()}.pickle"
+    if not smoke:
+        scratch.write_bytes(pickle.dumps(results))
     markdown, plot = report.write(results, out)
     print()
     print(report.summary_text(results))
     print(f"\nwrote {markdown} and {plot}; the whole run took {results.duration:.0f} s")
+    if not smoke:
+        print(f"figures kept in {scratch} (--report-from)")
 
 
 if __name__ == "__main__":

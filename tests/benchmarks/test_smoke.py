@@ -23,6 +23,7 @@ FIGURES = (
     "install wall time, real-wheel mirror with PyPI's page listings",
     "index-page requests during install",
     "`poetry lock` wall time, real-wheel mirror",
+    "`poetry lock` wall time with targets declared, real-wheel mirror",
     "`poetry multiarch check`",
     "peak RSS, `poetry lock`",
     "peak RSS, `poetry install`",
@@ -50,6 +51,12 @@ def test_smoke_run_writes_every_figure(tmp_path: Path) -> None:
         assert row is not None, f"no row for {figure!r} in:\n{summary}"
         assert row.count("|") == 9, row  # figure, plugin, stock, ratio, target, met, uv, uv/stock
     assert "Smoke run" in markdown
+    # the lock with targets: stock, plugin without targets, with targets, with a gap
+    targets = markdown.split("## Lock time with targets", 1)[1].split("\n## ", 1)[0]
+    for ratio in ("(b) / (a)", "(c) / (a)", "(d) / (a)"):
+        assert targets.count(f"| **{ratio}**, per pair |") == 2, targets  # empty, warm caches
+    assert 'environments = ["linux-x86_64", "linux-aarch64"]' in targets
+    assert "targets / stock" in result.stdout
     for figure in FIGURES[:4]:
         assert figure in result.stdout  # printed too
 
