@@ -518,6 +518,8 @@ def _notes(r: Results) -> str:
     cold = r.lock_targets.ratio("targets", "stock")
     warm = r.lock_targets_warm.ratio("targets", "stock")
     pages = r.lock_targets.pages("targets")
+    real = r.install_real.ratio("plugin", "stock")
+    real_range = f"{real.median:.2f} ({real.low:.2f}–{real.high:.2f})"
     return f"""
 ## Where the time goes
 
@@ -534,7 +536,7 @@ def _notes(r: Results) -> str:
   changes, about half a second here under the profiler, which stock overlaps with
   unpacking; the executor then takes the checked hash instead of hashing each archive
   again). So with two-file pages the plugin gains little more than what the page
-  requests cost stock: from run to run on this machine the ratio was 0.87 to 0.92. With
+  requests cost stock: in this run the ratio was {real_range}. With
   PyPI's page listings stock spends over a second more on pages and the plugin's gain
   shows, as on the wide index. Reaching 0.80 with short pages would take a faster wheel
   installer (Poetry's passes every extracted file through sha256 to write RECORD; uv's
