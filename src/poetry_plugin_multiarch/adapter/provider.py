@@ -58,7 +58,8 @@ _TARGET_SPLIT_PACKAGE = Package(_TARGET_SPLIT, "0")
 
 
 class MultiarchProvider(Provider):
-    """Poetry's :class:`Provider`, with every alternative solved on its own."""
+    """Poetry's :class:`Provider`, with every alternative solved on its own and, with
+    targets declared, the releases it offers steered by them."""
 
     def set_overrides(self, overrides: dict[Package, dict[str, Dependency]]) -> None:
         # Called before each per-alternative solve. Direct-origin packages found by
