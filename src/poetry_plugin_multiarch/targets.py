@@ -125,11 +125,13 @@ def musllinux_platforms(arch: str, musl: tuple[int, int] = LINUX_MUSL) -> tuple[
 
 
 def macos_platforms(arch: str, oldest: tuple[int, int]) -> tuple[str, ...]:
-    """macOS platform tags from :data:`MACOS` down to *oldest*."""
+    """macOS platform tags from :data:`MACOS` down to *oldest*, and every universal2 tag
+    ``packaging`` gives: a universal2 wheel's version is that of its x86_64 half, so an
+    arm64 Mac installs ``macosx_10_9_universal2`` (pip does)."""
     found = []
     for platform in mac_platforms(MACOS, arch):
         major, minor = (int(p) for p in platform.split("_")[1:3])
-        if (major, minor) >= oldest:
+        if (major, minor) >= oldest or platform.endswith("_universal2"):
             found.append(platform)
     return tuple(found)
 

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import pytest
 from packaging.markers import Marker
+from packaging.tags import Tag
 
 from poetry_plugin_multiarch.targets import KNOWN_TARGETS, marker_environment
 
@@ -45,3 +46,14 @@ def test_host_values_do_not_leak_in() -> None:
     assert set(env) == MARKER_KEYS
     assert env["platform_machine"] == ""
     assert Marker("sys_platform == 'plan9'").evaluate(env)
+
+
+def test_macos_arm64_installs_universal2_wheels_of_any_deployment_target() -> None:
+    """ml-dtypes 0.7.0 ships cp311 ``macosx_10_9_universal2`` wheels only for macOS:
+    an arm64 Mac installs them (its arm64 half needs 11.0, the tag names the x86_64
+    half's), as pip does."""
+    tags = KNOWN_TARGETS["macos-arm64"].tags("3.11")
+    assert Tag("cp311", "cp311", "macosx_10_9_universal2") in tags
+    assert Tag("cp311", "cp311", "macosx_11_0_arm64") in tags
+    assert Tag("cp311", "cp311", "macosx_10_9_arm64") not in tags  # no such arm64 build
+    assert Tag("cp311", "cp311", "macosx_10_9_x86_64") not in tags
