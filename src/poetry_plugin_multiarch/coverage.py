@@ -15,7 +15,7 @@ import enum
 import functools
 import posixpath
 from collections import defaultdict
-from collections.abc import Collection, Mapping, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
 from packaging.tags import Tag
@@ -31,6 +31,7 @@ __all__ = [
     "Finding",
     "FindingKind",
     "artifacts_gap_detail",
+    "artifacts_installability",
     "built_from",
     "check_coverage",
     "gap_detail",
@@ -219,6 +220,15 @@ def installability(
     names = [f.name for f in entry.files]
     if source and source.type in ("url", "file") and not names:
         names = [posixpath.basename(source.url)]
+    return artifacts_installability(names, tags, build=build)
+
+
+def artifacts_installability(
+    names: Iterable[str], tags: Collection[Tag], *, build: bool = True
+) -> tuple[FindingKind | None, tuple[str, ...]]:
+    """:func:`installability` of a release given by its artifact file names."""
+    built = FindingKind.FROM_SOURCE if build else FindingKind.GAP
+    names = list(names)
     platforms: set[str] = set()
     for name in names:
         tags_of_wheel = wheel_tags(name)

@@ -23,7 +23,12 @@ import itertools
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 
-from poetry_plugin_multiarch.coverage import SDIST_SUFFIXES, artifacts_gap_detail, wheel_tags
+from poetry_plugin_multiarch.coverage import (
+    SDIST_SUFFIXES,
+    FindingKind,
+    artifacts_gap_detail,
+    artifacts_installability,
+)
 from poetry_plugin_multiarch.targets import PLATFORM_KEYS, TargetEnvironment
 
 __all__ = [
@@ -105,12 +110,10 @@ def release_installs(
 ) -> str | None:
     """``None`` if an artifact of the release installs on *environment*, else why not."""
     names = list(filenames)
-    for name in names:
-        if not wheel_tags(name).isdisjoint(environment.tags):
-            return None
-    sdists = [name for name in names if name.endswith(SDIST_SUFFIXES)]
-    if sdists and build:
+    kind, _ = artifacts_installability(names, environment.tags, build=build)
+    if kind is None or kind is FindingKind.FROM_SOURCE:
         return None
+    sdists = [name for name in names if name.endswith(SDIST_SUFFIXES)]
     wheels = [name for name in names if name.endswith(".whl")]
     if not wheels:
         return "only an sdist, and no-build is set for it" if sdists else "no artifacts"
