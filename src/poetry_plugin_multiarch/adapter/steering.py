@@ -17,7 +17,12 @@ from packaging.markers import InvalidMarker, Marker
 from poetry.core.version.markers import parse_marker
 
 from poetry_plugin_multiarch.config import MultiarchConfig
-from poetry_plugin_multiarch.versions import Release, VersionPlan, plan_versions
+from poetry_plugin_multiarch.versions import (
+    Release,
+    VersionPlan,
+    plan_versions,
+    release_installs,
+)
 
 if TYPE_CHECKING:
     from cleo.io.io import IO
@@ -92,7 +97,7 @@ class TargetSteering:
             plan = plan_versions(
                 self._releases(candidates),
                 environments,
-                builds=lambda env: self._config.builds_from_source(env.target),
+                builds=self._builds,
                 same_for_all=self._config.versions == "same-for-all",
             )
             self._plans[key] = plan
@@ -101,8 +106,8 @@ class TargetSteering:
 
     def installs_on(self, package: Package, environments: Sequence[TargetEnvironment]) -> bool:
         """Whether *package* (locked: its files are known) installs on *environments*."""
-        release = Release(package.version.text, tuple(f["file"] for f in package.files))
-        return not plan_versions([release], environments, builds=self._builds).uncovered
+        files = [f["file"] for f in package.files]
+        return all(release_installs(files, e, build=self._builds(e)) is None for e in environments)
 
     def _builds(self, environment: TargetEnvironment) -> bool:
         return self._config.builds_from_source(environment.target)
