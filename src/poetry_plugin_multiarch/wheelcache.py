@@ -1,0 +1,638 @@
+"""An unpacked-wheel cache: unpack a verified wheel once, link it into many venvs.
+
+:func:`unpacked` turns a wheel archive whose sha256 the caller has already checked into a
+content-addressed directory ``cache_root/<sha[:2]>/<sha>/`` holding the wheel's files
+(``files/``) and a manifest (``entry.json``, written last). The entry is built in a
+temporary directory beside it and renamed into place, so a reader sees a whole entry or
+none; when two processes build the same entry, the first rename wins and the other uses
+it. Before unpacking, the wheel's RECORD must name every file in the archive and the
+archive every file in RECORD, with the right sizes: anything else is
+:class:`MalformedWheel`. An entry whose files went missing or changed (size or mtime
+differs from the manifest, e.g. a venv's hard link written through) is rebuilt.
+
+:func:`link_install` installs an entry into a venv scheme through ``installer``'s own
+``install()``: a :class:`installer.sources.WheelSource` reads the entry, a
+:class:`installer.destinations.SchemeDictionaryDestination` places each file by a hard
+link (or a copy across file systems, or when asked) and records the hash the wheel's
+RECORD gave for it instead of hashing it again. What differs per venv is written:
+console/GUI scripts, ``.data/scripts`` (their ``#!python`` shebang), INSTALLER,
+``direct_url.json`` and RECORD. Works with ``installer`` 0.7 (Poetry 2.0–2.3) and 1.x.
+"""
+
+from __future__ import annotations
+
+import base64
+import contextlib
+import errno
+import hashlib
+import io
+import json
+import logging
+import os
+import posixpath
+import secrets
+import shutil
+import stat
+import tempfile
+import zipfile
+from collections import Counter
+from collections.abc import Collection, Iterable, Iterator, Mapping
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+from typing import IO, TYPE_CHECKING, Any, BinaryIO, Literal, cast
+
+from installer import install
+from installer.destinations import SchemeDictionaryDestination
+from installer.records import Hash, InvalidRecordEntry, RecordEntry, parse_record_file
+from installer.sources import WheelSource
+from installer.utils import Scheme, parse_wheel_filename
+
+if TYPE_CHECKING:
+    from installer.scripts import LauncherKind
+    from installer.sources import WheelContentElement
+
+__all__ = [
+    "CacheEntryError",
+    "Installed",
+    "LinkMode",
+    "MalformedWheel",
+    "link_install",
+    "unpack_all",
+    "unpacked",
+]
+
+logger = logging.getLogger(__name__)
+
+#: Layout version of an entry; an entry of another version is rebuilt.
+FORMAT = 1
+MANIFEST = "entry.json"
+FILES = "files"
+
+#: ``auto``: hard link, copy where the venv is on another file system; ``copy``: always copy.
+LinkMode = Literal["auto", "copy"]
+
+_SIGNATURES = ("RECORD.jws", "RECORD.p7s")  # not listed in RECORD (PEP 491)
+_CHUNK = 1 << 20
+# os.link failing with these means "not here", not "broken": copy instead
+_NO_LINK = frozenset(
+    {errno.EXDEV, errno.EPERM, errno.EMLINK, errno.ENOTSUP, errno.EOPNOTSUPP, errno.EACCES}
+)
+
+
+class MalformedWheel(ValueError):
+    """A wheel whose RECORD and archive disagree, or that names an unsafe path.
+
+    :param archive: the wheel
+    :param issues: every problem found, each naming its file
+    """
+
+    def __init__(self, archive: Path, issues: list[str]) -> None:
+        self.archive = archive
+        self.issues = issues
+        super().__init__(
+            f"{archive.name} is not a well-formed wheel:\n" + "\n".join(f"  - {i}" for i in issues)
+        )
+
+
+class CacheEntryError(RuntimeError):
+    """A cache entry could not be built or read (it changed while in use, or kept
+    losing a race); the caller may install from the archive instead."""
+
+
+@dataclass(frozen=True)
+class Installed:
+    """What :func:`link_install` did: files hard-linked, copied, and written anew."""
+
+    linked: int
+    copied: int
+    written: int
+
+
+# --------------------------------------------------------------------------- the cache
+
+
+def unpacked(
+    cache_root: Path, archive_path: Path, sha256: str, *, verify_contents: bool = False
+) -> Path:
+    """The cache entry for *archive_path*, unpacking it first unless a whole one exists.
+
+    :param cache_root: directory of the cache (created if missing)
+    :param archive_path: a wheel whose sha256 the caller has checked
+    :param sha256: that hash, hex (a ``sha256:`` prefix is allowed); it names the entry
+    :param verify_contents: also check each file against its RECORD hash (the archive's
+        own hash already vouches for the bytes, so this is off by default)
+    :raises MalformedWheel: RECORD and the archive disagree, or a path is unsafe
+    :raises CacheEntryError: no whole entry after a few attempts
+    """
+    digest = _hex_digest(sha256)
+    entry = cache_root / digest[:2] / digest
+    for _ in range(3):
+        if _manifest_if_intact(entry, digest) is not None:
+            return entry
+        if os.path.lexists(entry):
+            _discard(entry)
+        entry.parent.mkdir(parents=True, exist_ok=True)
+        building = Path(
+            tempfile.mkdtemp(prefix=f".{digest[:16]}.", suffix=".tmp", dir=entry.parent)
+        )
+        try:
+            os.chmod(building, 0o777 & ~_UMASK)  # mkdtemp's is 0o700
+            _build(building, archive_path, digest, verify_contents=verify_contents)
+            try:
+                os.rename(building, entry)
+            except OSError as e:
+                if e.errno not in (errno.EEXIST, errno.ENOTEMPTY) and not isinstance(
+                    e, FileExistsError
+                ):
+                    raise
+                # another process renamed its entry into place first: check and use theirs
+                shutil.rmtree(building, ignore_errors=True)
+                continue
+            return entry
+        except BaseException:
+            shutil.rmtree(building, ignore_errors=True)
+            raise
+    raise CacheEntryError(f"Could not build a cache entry for {archive_path.name} in {entry}")
+
+
+def unpack_all(
+    cache_root: Path,
+    archives: Iterable[tuple[Path, str]],
+    *,
+    workers: int | None = None,
+    verify_contents: bool = False,
+) -> dict[Path, Path]:
+    """:func:`unpacked` for each ``(archive, sha256)`` in threads (zlib and file writes
+    release the GIL); returns each archive's entry. The first error is raised after
+    every unpack has finished."""
+    pairs = list(archives)
+    with ThreadPoolExecutor(max_workers=workers or min(8, (os.cpu_count() or 1) + 1)) as pool:
+        futures = [
+            pool.submit(unpacked, cache_root, path, sha, verify_contents=verify_contents)
+            for path, sha in pairs
+        ]
+    return {path: future.result() for (path, _), future in zip(pairs, futures, strict=True)}
+
+
+def _hex_digest(sha256: str) -> str:
+    digest = sha256.lower().removeprefix("sha256:")
+    if len(digest) != 64 or any(c not in "0123456789abcdef" for c in digest):
+        raise ValueError(f"Not a sha256 hex digest: {sha256!r}")
+    return digest
+
+
+@dataclass(frozen=True)
+class _File:
+    """One file of an entry: its RECORD row as the venv's RECORD will carry it (sha256),
+    whether it is executable, and the size and mtime it had when unpacked."""
+
+    path: str
+    hash: str
+    size: int
+    executable: bool
+    mtime_ns: int
+
+
+@dataclass(frozen=True)
+class _Manifest:
+    filename: str
+    distribution: str
+    version: str
+    dist_info: str
+    files: tuple[_File, ...]
+
+    def to_json(self, digest: str) -> str:
+        return json.dumps(
+            {
+                "format": FORMAT,
+                "sha256": digest,
+                "filename": self.filename,
+                "distribution": self.distribution,
+                "version": self.version,
+                "dist_info": self.dist_info,
+                "files": [[f.path, f.hash, f.size, f.executable, f.mtime_ns] for f in self.files],
+            },
+            separators=(",", ":"),
+        )
+
+    @classmethod
+    def from_json(cls, text: str, digest: str) -> _Manifest | None:
+        data = json.loads(text)
+        if data.get("format") != FORMAT or data.get("sha256") != digest:
+            return None
+        return cls(
+            filename=data["filename"],
+            distribution=data["distribution"],
+            version=data["version"],
+            dist_info=data["dist_info"],
+            files=tuple(
+                _File(path, hash_, int(size), bool(executable), int(mtime_ns))
+                for path, hash_, size, executable, mtime_ns in data["files"]
+            ),
+        )
+
+
+def _manifest_if_intact(entry: Path, digest: str) -> _Manifest | None:
+    """The entry's manifest if it and every file it lists are as unpacked, else None."""
+    try:
+        manifest = _Manifest.from_json((entry / MANIFEST).read_text("utf-8"), digest)
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+    if manifest is None:
+        return None
+    files = entry / FILES
+    for file in manifest.files:
+        try:
+            st = os.stat(files / file.path)
+        except OSError:
+            return None
+        if not stat.S_ISREG(st.st_mode) or (st.st_size, st.st_mtime_ns) != (
+            file.size,
+            file.mtime_ns,
+        ):
+            return None
+    return manifest
+
+
+def _discard(entry: Path) -> None:
+    """Move a broken entry out of the way (atomically) and delete it."""
+    trash = entry.parent / f".{entry.name[:16]}.{secrets.token_hex(8)}.trash"
+    try:
+        os.rename(entry, trash)
+    except FileNotFoundError:  # another process discarded it first
+        return
+    shutil.rmtree(trash, ignore_errors=True)
+
+
+def _build(building: Path, archive_path: Path, digest: str, *, verify_contents: bool) -> None:
+    with zipfile.ZipFile(archive_path) as zf:
+        plan, distribution, version, dist_info = _check_wheel(zf, archive_path)
+        files_dir = building / FILES
+        made: set[str] = set()
+        files: list[_File] = []
+        issues: list[str] = []
+        for info, record in plan:
+            parent = posixpath.dirname(info.filename)
+            if parent not in made:
+                (files_dir / parent).mkdir(parents=True, exist_ok=True)
+                made.add(parent)
+            target = files_dir / info.filename
+            # sha256 is what the venv's RECORD carries; hash here only what RECORD lacks
+            wanted = {"sha256"} if record.hash_ is None or record.hash_.name != "sha256" else set()
+            if verify_contents and record.hash_ is not None:
+                wanted.add(record.hash_.name)
+            with zf.open(info) as source, open(target, "wb") as sink:
+                digests = _copy_hashing(source, sink, wanted)
+            if (
+                verify_contents
+                and record.hash_ is not None
+                and digests[record.hash_.name] != record.hash_.value
+            ):
+                issues.append(f"{info.filename}: content does not match its RECORD hash")
+            mode = info.external_attr >> 16
+            executable = bool(mode and stat.S_ISREG(mode) and mode & 0o111)
+            if executable:
+                _make_executable(target)
+            sha = digests["sha256"] if "sha256" in digests else cast(Hash, record.hash_).value
+            st = os.stat(target)
+            files.append(_File(info.filename, sha, st.st_size, executable, st.st_mtime_ns))
+        if issues:
+            raise MalformedWheel(archive_path, issues)
+    manifest = _Manifest(archive_path.name, distribution, version, dist_info, tuple(files))
+    # written last: an entry without it is never used
+    (building / MANIFEST).write_text(manifest.to_json(digest), "utf-8")
+
+
+def _copy_hashing(source: IO[bytes], sink: IO[bytes], algorithms: set[str]) -> dict[str, str]:
+    hashers = [(name, hashlib.new(name)) for name in algorithms]
+    while chunk := source.read(_CHUNK):
+        for _, hasher in hashers:
+            hasher.update(chunk)
+        sink.write(chunk)
+    return {
+        name: base64.urlsafe_b64encode(hasher.digest()).decode("ascii").rstrip("=")
+        for name, hasher in hashers
+    }
+
+
+def _check_wheel(
+    zf: zipfile.ZipFile, archive_path: Path
+) -> tuple[list[tuple[zipfile.ZipInfo, RecordEntry]], str, str, str]:
+    """Pair every file of the archive with its RECORD entry, or raise listing every issue.
+
+    Returns the pairs (RECORD itself excluded), the distribution and version (as in the
+    file name) and the ``.dist-info`` directory."""
+    try:
+        parsed = parse_wheel_filename(archive_path.name)
+    except Exception as e:
+        raise MalformedWheel(archive_path, [f"{archive_path.name}: not a wheel file name"]) from e
+    issues: list[str] = []
+    infos = [info for info in zf.infolist() if not info.filename.endswith("/")]
+    names = [info.filename for info in infos]
+    for name in sorted(n for n, count in Counter(names).items() if count > 1):
+        issues.append(f"{name}: appears more than once in the archive")
+    for name in names:
+        if _unsafe(name):
+            issues.append(f"{name}: unsafe path (absolute, or with '..')")
+    dist_infos = sorted(
+        {n.split("/", 1)[0] for n in names if n.split("/", 1)[0].endswith(".dist-info")}
+    )
+    if len(dist_infos) != 1:
+        issues.append(f"expected exactly one .dist-info directory, found {dist_infos or 'none'}")
+        raise MalformedWheel(archive_path, issues)
+    (dist_info,) = dist_infos
+    record_path = f"{dist_info}/RECORD"
+    try:
+        rows = list(parse_record_file(zf.read(record_path).decode("utf-8").splitlines()))
+    except KeyError:
+        raise MalformedWheel(archive_path, [*issues, f"{record_path}: missing"]) from None
+    except Exception as e:
+        raise MalformedWheel(archive_path, [*issues, f"{record_path}: unreadable ({e})"]) from e
+    records: dict[str, RecordEntry] = {}
+    for row in rows:
+        if row[0] in records:
+            issues.append(f"{row[0]}: listed more than once in RECORD")
+            continue
+        try:
+            records[row[0]] = RecordEntry.from_elements(*row)
+        except InvalidRecordEntry as e:
+            issues.append(f"{row[0]}: invalid RECORD entry ({', '.join(e.issues)})")
+            records[row[0]] = RecordEntry(row[0], None, None)
+    plan: list[tuple[zipfile.ZipInfo, RecordEntry]] = []
+    for info in infos:
+        name = info.filename
+        record = records.pop(name, None)
+        if posixpath.dirname(name) == dist_info and posixpath.basename(name) in _SIGNATURES:
+            if record is not None:
+                issues.append(f"{name}: signature file listed in RECORD")
+            plan.append((info, RecordEntry(name, None, info.file_size)))
+            continue
+        if record is None:
+            issues.append(f"{name}: in the archive but not in RECORD")
+        elif name == record_path:
+            continue
+        elif record.hash_ is None or record.size is None:
+            issues.append(f"{name}: RECORD gives no hash or no size")
+        elif record.size != info.file_size:
+            issues.append(
+                f"{name}: RECORD says {record.size} bytes, the archive holds {info.file_size}"
+            )
+        else:
+            plan.append((info, record))
+    for name in records:
+        issues.append(f"{name}: in RECORD but not in the archive")
+    if issues:
+        raise MalformedWheel(archive_path, issues)
+    return plan, parsed.distribution, parsed.version, dist_info
+
+
+def _unsafe(name: str) -> bool:
+    parts = name.replace("\\", "/").split("/")
+    return name.startswith(("/", "\\")) or ":" in parts[0] or ".." in parts
+
+
+# ------------------------------------------------------------------------ installing
+
+
+def link_install(
+    entry_dir: Path,
+    scheme: Mapping[str, str | os.PathLike[str]],
+    *,
+    interpreter: str,
+    installer_name: str,
+    script_kind: LauncherKind = "posix",
+    direct_url: Mapping[str, Any] | None = None,
+    link_mode: LinkMode = "auto",
+    bytecode_optimization_levels: Collection[int] = (),
+) -> Installed:
+    """Install the cache entry *entry_dir* (from :func:`unpacked`) into *scheme*.
+
+    Files land where ``installer`` would put them; an existing file is replaced, never
+    written through (it may be another entry's hard link), as Poetry overwrites.
+
+    :param scheme: ``purelib``, ``platlib``, ``headers``, ``scripts``, ``data`` paths
+        (Poetry's ``headers`` is ``include/<distribution>``)
+    :param interpreter: the venv's python, for scripts' shebangs
+    :param installer_name: the INSTALLER file's text, e.g. ``Poetry 2.5.1``
+    :param direct_url: PEP 610 data for ``direct_url.json``, if any
+    :param link_mode: ``auto`` hard-links and copies only where it must; ``copy`` copies
+    :param bytecode_optimization_levels: compile ``.py`` files, as ``installer`` does
+    :raises CacheEntryError: the entry is incomplete or a file vanished meanwhile
+    """
+    text = (entry_dir / MANIFEST).read_text("utf-8") if (entry_dir / MANIFEST).exists() else ""
+    try:
+        manifest = _Manifest.from_json(text, entry_dir.name)
+    except (ValueError, KeyError, TypeError):
+        manifest = None
+    if manifest is None:
+        raise CacheEntryError(f"{entry_dir} is not a complete cache entry")
+    source = _EntrySource(entry_dir / FILES, manifest)
+    destination = _LinkingDestination(
+        {name: os.fspath(path) for name, path in scheme.items()},
+        interpreter=interpreter,
+        script_kind=script_kind,
+        bytecode_optimization_levels=bytecode_optimization_levels,
+        link_mode=link_mode,
+    )
+    metadata = {"INSTALLER": installer_name.encode()}
+    if direct_url is not None:
+        metadata["direct_url.json"] = json.dumps(direct_url).encode()
+    try:
+        install(source=source, destination=destination, additional_metadata=metadata)
+    except FileNotFoundError as e:
+        if e.filename and str(e.filename).startswith(str(entry_dir)):
+            raise CacheEntryError(f"{entry_dir} changed while installing: {e}") from e
+        raise
+    return Installed(destination.linked, destination.copied, destination.written)
+
+
+class _CachedFile(io.RawIOBase):
+    """A cache file as ``installer`` streams it: opened only if read (a linked file never
+    is), carrying its path and its RECORD entry for the destination."""
+
+    def __init__(self, path: Path, record: RecordEntry) -> None:
+        super().__init__()
+        self.path = path
+        self.record = record
+        self._file: BinaryIO | None = None
+
+    def _opened(self) -> BinaryIO:
+        if self._file is None:
+            self._file = cast(BinaryIO, open(self.path, "rb"))  # noqa: SIM115
+        return self._file
+
+    def readable(self) -> bool:
+        return True
+
+    def seekable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: Any) -> int:
+        data = self._opened().read(len(buffer))
+        buffer[: len(data)] = data
+        return len(data)
+
+    def seek(self, offset: int, whence: int = io.SEEK_SET) -> int:
+        return self._opened().seek(offset, whence)
+
+    def tell(self) -> int:
+        return self._opened().tell()
+
+    def close(self) -> None:
+        if self._file is not None:
+            self._file.close()
+        super().close()
+
+
+class _EntrySource(WheelSource):
+    """A cache entry as ``installer``'s source: RECORD was checked when unpacked."""
+
+    def __init__(self, files_dir: Path, manifest: _Manifest) -> None:
+        super().__init__(distribution=manifest.distribution, version=manifest.version)
+        self._files_dir = files_dir
+        self._manifest = manifest
+
+    @property
+    def dist_info_dir(self) -> str:
+        return self._manifest.dist_info
+
+    @property
+    def dist_info_filenames(self) -> list[str]:
+        prefix = self._manifest.dist_info + "/"
+        return [f.path[len(prefix) :] for f in self._manifest.files if f.path.startswith(prefix)]
+
+    def read_dist_info(self, filename: str) -> str:
+        return (self._files_dir / self._manifest.dist_info / filename).read_text("utf-8")
+
+    def validate_record(self, *args: Any, **kwargs: Any) -> None:
+        """Checked by :func:`unpacked`."""
+
+    def get_contents(self) -> Iterator[WheelContentElement]:
+        for file in self._manifest.files:
+            record = RecordEntry(file.path, Hash("sha256", file.hash), file.size)
+            with _CachedFile(self._files_dir / file.path, record) as stream:
+                yield (
+                    (file.path, str(record.hash_), str(file.size)),
+                    cast(BinaryIO, stream),
+                    (file.executable),
+                )
+
+
+class _LinkingDestination(SchemeDictionaryDestination):
+    """``installer``'s destination, except that files from the cache are linked (or
+    copied) with the RECORD entry the wheel gave, and every write replaces its target."""
+
+    def __init__(
+        self,
+        scheme_dict: dict[str, str],
+        *,
+        interpreter: str,
+        script_kind: LauncherKind,
+        bytecode_optimization_levels: Collection[int],
+        link_mode: LinkMode,
+    ) -> None:
+        super().__init__(
+            scheme_dict,
+            interpreter=interpreter,
+            script_kind=script_kind,
+            bytecode_optimization_levels=bytecode_optimization_levels,
+        )
+        self._can_link = link_mode == "auto"
+        self._roots: dict[str, str] = {}
+        self._made: set[str] = set()
+        self.linked = self.copied = self.written = 0
+
+    def _target(self, scheme: Scheme, path: str) -> str:
+        root = self._roots.get(scheme)
+        if root is None:
+            root = self._roots[scheme] = os.path.abspath(self.scheme_dict[scheme])
+        target = os.path.abspath(os.path.join(root, path))
+        if not target.startswith(root + os.sep):
+            raise ValueError(f"Attempting to write {path} outside of {root}")
+        parent = os.path.dirname(target)
+        if parent not in self._made:
+            os.makedirs(parent, exist_ok=True)
+            self._made.add(parent)
+        return target
+
+    def write_file(
+        self,
+        scheme: Scheme,
+        path: str | os.PathLike[str],
+        stream: BinaryIO,
+        is_executable: bool,
+    ) -> RecordEntry:
+        if not isinstance(stream, _CachedFile) or scheme == "scripts":
+            # generated, or a script whose shebang names this venv's python: written
+            return super().write_file(scheme, path, stream, is_executable)
+        path_ = os.fspath(path)
+        target = self._target(scheme, path_)
+        if self._can_link and self._link(str(stream.path), target):
+            self.linked += 1
+        else:
+            _replace(target)
+            shutil.copyfile(stream.path, target)
+            if is_executable:
+                _make_executable(target)
+            self.copied += 1
+        return RecordEntry(path_, stream.record.hash_, stream.record.size)
+
+    def _link(self, source: str, target: str) -> bool:
+        for _ in range(2):
+            try:
+                os.link(source, target)
+                return True
+            except FileExistsError:
+                _replace(target)
+            except OSError as e:
+                if e.errno not in _NO_LINK:
+                    raise
+                if e.errno != errno.EMLINK:  # too many links to this one file only
+                    self._can_link = False
+                return False
+        return False
+
+    def write_to_fs(
+        self, scheme: Scheme, path: str, stream: BinaryIO, is_executable: bool
+    ) -> RecordEntry:
+        target = self._target(scheme, path)
+        _replace(target)
+        with open(target, "wb") as sink:
+            digests = _copy_hashing(stream, sink, {self.hash_algorithm})
+            size = sink.tell()
+        if is_executable:
+            _make_executable(target)
+        self.written += 1
+        return RecordEntry(path, Hash(self.hash_algorithm, digests[self.hash_algorithm]), size)
+
+
+def _umask() -> int:
+    """The process umask, read once: ``installer``'s ``make_file_executable`` sets it to
+    0 for a moment to read it, which races with files other threads create."""
+    with (
+        contextlib.suppress(OSError, ValueError),
+        open("/proc/self/status", encoding="ascii", errors="replace") as status,
+    ):
+        for line in status:
+            if line.startswith("Umask:"):
+                return int(line.split()[1], 8)
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
+
+
+_UMASK = _umask()
+
+
+def _make_executable(path: str | os.PathLike[str]) -> None:
+    """Mode ``installer`` gives an executable file (rwx for whom the umask allows)."""
+    os.chmod(path, 0o777 & ~_UMASK | 0o111)
+
+
+def _replace(target: str) -> None:
+    """Unlink *target* if it exists, as Poetry installs over an existing file (but never
+    writes through it: it may be a hard link into the cache)."""
+    with contextlib.suppress(FileNotFoundError):
+        os.unlink(target)
+        logger.warning("Installing %s over existing file", target)
