@@ -17,7 +17,13 @@ from pathlib import Path
 
 from packaging.utils import canonicalize_name
 
-__all__ = ["build_sdist", "build_wheel", "sha256_of"]
+__all__ = [
+    "build_rich_wheel",
+    "build_sdist",
+    "build_wheel",
+    "build_wheel_from_files",
+    "sha256_of",
+]
 
 
 def sha256_of(path: Path) -> str:
@@ -108,10 +114,105 @@ def build_sdist(directory: Path, name: str, version: str, *, requires: Iterable[
     return path
 
 
-def _zipinfo(arcname: str) -> zipfile.ZipInfo:
+def build_wheel_from_files(
+    directory: Path,
+    filename: str,
+    files: Mapping[str, str | bytes],
+    *,
+    executable: Iterable[str] = (),
+    unrecorded: Iterable[str] = (),
+    record_extra: Iterable[str] = (),
+    record_override: Mapping[str, str] | None = None,
+) -> Path:
+    """Write exactly *files* (archive name: content) as *filename*, plus a RECORD.
+
+    For malformed wheels: *unrecorded* names are left out of RECORD, *record_extra*
+    lines are added to it, *record_override* replaces a name's RECORD line. Names in
+    *executable* get mode 0o755 (as regular files: the installer reads the type bits)."""
+    dist_info = next(n.split("/", 1)[0] for n in files if n.split("/", 1)[0].endswith(".dist-info"))
+    executable, unrecorded = set(executable), set(unrecorded)
+    record = []
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as zf:
+        for arcname, content in files.items():
+            data = content.encode() if isinstance(content, str) else content
+            mode = 0o100755 if arcname in executable else 0o100644
+            zf.writestr(_zipinfo(arcname, mode), data)
+            if arcname in unrecorded:
+                continue
+            if record_override and arcname in record_override:
+                record.append(record_override[arcname])
+                continue
+            digest = base64.urlsafe_b64encode(hashlib.sha256(data).digest())
+            record.append(f"{arcname},sha256={digest.rstrip(b'=').decode()},{len(data)}")
+        record += [*record_extra, f"{dist_info}/RECORD,,"]
+        zf.writestr(_zipinfo(f"{dist_info}/RECORD"), "\n".join(record) + "\n")
+    directory.mkdir(parents=True, exist_ok=True)
+    path = directory / filename
+    path.write_bytes(buffer.getvalue())
+    return path
+
+
+def build_rich_wheel(
+    directory: Path,
+    name: str = "rich-tool",
+    version: str = "1.0",
+    *,
+    extra: Mapping[str, str | bytes] | None = None,
+    unrecorded: Iterable[str] = (),
+    record_extra: Iterable[str] = (),
+    record_override: Mapping[str, str] | None = None,
+) -> Path:
+    """A wheel with what an installer must treat specially: console and GUI entry
+    points, ``.data/{scripts,headers,data,purelib,platlib}`` (a ``#!python`` script, a
+    shell script), an executable package file, a namespace-style nested package.
+
+    *extra* files are added; the rest is as in :func:`build_wheel_from_files`."""
+    module = _module_name(name)
+    dist_info, data = f"{module}-{version}.dist-info", f"{module}-{version}.data"
+    files: dict[str, str | bytes] = {
+        f"{module}/__init__.py": f'__version__ = "{version}"\n',
+        f"{module}/cli.py": "def main():\n    print('hello')\n\ndef gui():\n    pass\n",
+        f"{module}/sub/__init__.py": "",
+        f"{module}/sub/data.bin": bytes(range(256)) * 64,
+        f"{module}/helper.sh": "#!/bin/sh\necho helper\n",
+        f"{data}/scripts/{module}-py": "#!python\nimport sys\nprint(sys.argv)\n",
+        f"{data}/scripts/{module}-sh": "#!/bin/sh\necho hi\n",
+        f"{data}/headers/{module}.h": "int x;\n",
+        f"{data}/data/share/{module}/notes.txt": "notes\n",
+        f"{data}/purelib/{module}_extra.py": "EXTRA = 1\n",
+        f"{data}/platlib/{module}_native.py": "NATIVE = 1\n",
+        f"{dist_info}/METADATA": f"Metadata-Version: 2.1\nName: {name}\nVersion: {version}\n",
+        f"{dist_info}/WHEEL": (
+            "Wheel-Version: 1.0\nGenerator: multiarch-tests\nRoot-Is-Purelib: true\n"
+            "Tag: py3-none-any\n"
+        ),
+        f"{dist_info}/entry_points.txt": (
+            f"[console_scripts]\n{module}-cli = {module}.cli:main\n\n"
+            f"[gui_scripts]\n{module}-gui = {module}.cli:gui\n"
+        ),
+    }
+    files.update(extra or {})
+    executable = {
+        f"{module}/helper.sh",
+        f"{data}/scripts/{module}-py",
+        f"{data}/scripts/{module}-sh",
+    }
+    return build_wheel_from_files(
+        directory,
+        f"{module}-{version}-py3-none-any.whl",
+        files,
+        executable=executable,
+        unrecorded=unrecorded,
+        record_extra=record_extra,
+        record_override=record_override,
+    )
+
+
+def _zipinfo(arcname: str, mode: int = 0o644) -> zipfile.ZipInfo:
     info = zipfile.ZipInfo(arcname, date_time=(2020, 1, 1, 0, 0, 0))
     info.compress_type = zipfile.ZIP_DEFLATED
-    info.external_attr = 0o644 << 16
+    info.external_attr = mode << 16
     return info
 
 
