@@ -128,9 +128,12 @@ def unpacked(
     digest = _hex_digest(sha256)
     entry = cache_root / digest[:2] / digest
     for _ in range(3):
+        # looked for first: an entry that appears after this (another process renamed
+        # it into place) is whole, and must not be taken for a broken one
+        existed = os.path.lexists(entry)
         if _manifest_if_intact(entry, digest) is not None:
             return entry
-        if os.path.lexists(entry):
+        if existed:
             _discard(entry)
         entry.parent.mkdir(parents=True, exist_ok=True)
         building = Path(

@@ -367,18 +367,44 @@ def _unpack_in_child(args: tuple[str, str, str]) -> str:
 
 
 class TestConcurrency:
-    def test_threads_share_one_entry(self, wheel: Path, cache: Path) -> None:
+    @pytest.mark.parametrize("round_", range(5))
+    def test_threads_share_one_entry(
+        self, wheel: Path, cache: Path, tmp_path: Path, round_: int
+    ) -> None:
+        """Each racer installs as soon as it has an entry: a racer that finds a whole
+        entry renamed into place after it looked must not discard it as broken."""
         sha = sha256_of(wheel)
         start = threading.Barrier(8)
 
-        def racer() -> Path:
+        def racer(venv: Path) -> Path:
             start.wait()
-            return unpacked(cache, wheel, sha)
+            entry = unpacked(cache, wheel, sha)
+            fast_install(entry, venv, "/py")
+            return entry
 
         with ThreadPoolExecutor(8) as pool:
-            entries = {f.result() for f in [pool.submit(racer) for _ in range(8)]}
+            entries = set(pool.map(racer, [tmp_path / f"venv{i}" for i in range(8)]))
         assert entries == {cache / sha[:2] / sha}
         assert sorted(p.name for p in (cache / sha[:2]).iterdir()) == [sha]
+
+    def test_entry_renamed_in_after_looking_is_used_not_discarded(
+        self, wheel: Path, cache: Path, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        sha = sha256_of(wheel)
+        real = wheelcache._manifest_if_intact
+        theirs: list[int] = []
+
+        def other_process_finishes_meanwhile(entry: Path, digest: str) -> object:
+            found = real(entry, digest)
+            if not theirs:
+                monkeypatch.setattr(wheelcache, "_manifest_if_intact", real)
+                theirs.append((unpacked(cache, wheel, sha) / "entry.json").stat().st_ino)
+            return found
+
+        monkeypatch.setattr(wheelcache, "_manifest_if_intact", other_process_finishes_meanwhile)
+        entry = unpacked(cache, wheel, sha)
+        assert (entry / "entry.json").stat().st_ino == theirs[0]
+        assert sorted(p.name for p in entry.parent.iterdir()) == [sha]
 
     def test_processes_share_one_entry(self, wheel: Path, cache: Path, tmp_path: Path) -> None:
         sha = sha256_of(wheel)
