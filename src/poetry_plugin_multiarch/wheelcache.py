@@ -170,7 +170,7 @@ def unpack_all(
     release the GIL); returns each archive's entry. The first error is raised after
     every unpack has finished."""
     pairs = list(archives)
-    with ThreadPoolExecutor(max_workers=workers or min(8, (os.cpu_count() or 1) + 1)) as pool:
+    with ThreadPoolExecutor(max_workers=workers or min(8, os.cpu_count() or 1)) as pool:
         futures = [
             pool.submit(unpacked, cache_root, path, sha, verify_contents=verify_contents)
             for path, sha in pairs
