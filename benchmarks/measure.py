@@ -199,7 +199,7 @@ def compare(
             sample = dataclasses.replace(sample, downloads=downloads())
             label = "warm-up" if number < 0 else f"run {number + 1}"
             print(
-                f"  {label:8s} {contender.name:7s} {sample.seconds:7.2f} s"
+                f"  {label:8s} {contender.name:8s} {sample.seconds:7.2f} s"
                 f"  {sample.max_rss_mib:6.0f} MiB  index pages: {sample.index_pages}"
                 f"  downloads: {sample.downloads}",
                 flush=True,

@@ -371,21 +371,27 @@ def install_targets_section(
             f" {_ratio(warm.ratio(name, base, 'rss'))} | | |"
         )
     empty_rounds = rounds + (" after an untimed warm-up round" if warmup else ", no warm-up")
+    intro = _paragraph(
+        f"Issue 12 asks for a fast installer: on the {label}, into a fresh venv, at most"
+        f" {INSTALL_EMPTY_TARGET:.2f}× stock Poetry's time from empty caches and at most"
+        f" {INSTALL_WARM_TARGET:.2f}× with the artifact cache warm (the CI case: the cache"
+        " restored), the warm figure also against uv with its cache warm and against the"
+        f" floor on the same box; peak RSS at most {RSS_TARGET:.2f}× stock's; no index page."
+        ' "met" is judged on the median of the per-round ratios; "–": reported, no target.'
+    )
+    rounds_text = _paragraph(
+        f"Empty caches: the install comparison above ({empty_rounds}; load average"
+        f" {empty.load_start} before, {empty.load_end} after). Artifact cache warm:"
+        f" {rounds} after an untimed warm-up round that primes every cache (load average"
+        f" {warm.load_start} before, {warm.load_end} after):"
+    )
     return f"""## Install targets (issue 12)
 
-Issue 12 asks for a fast installer: on the {label}, into a fresh venv, at most
-{INSTALL_EMPTY_TARGET:.2f}× stock Poetry's time from empty caches and at most
-{INSTALL_WARM_TARGET:.2f}× with the artifact cache warm (the CI case: the cache
-restored), the warm figure also against uv with its cache warm and against the floor
-on the same box; peak RSS at most {RSS_TARGET:.2f}× stock's; no index page. "met" is
-judged on the median of the per-round ratios; "–": reported, no target.
+{intro}
 
 {chr(10).join(targets)}
 
-Empty caches: the install comparison above ({empty_rounds}; load average
-{empty.load_start} before, {empty.load_end} after). Artifact cache warm: {rounds}
-after an untimed warm-up round that primes every cache (load average
-{warm.load_start} before, {warm.load_end} after):
+{rounds_text}
 
 - **plugin**, **stock**: each keeps its own Poetry home (cache, config, data) from run
   to run, as a CI job restores `~/.cache/pypoetry`; every run deletes the project's
@@ -702,6 +708,10 @@ Load average (1, 5, 15 min) before the first run {cold.load_start}, after the la
 Load average before the first run {warm.load_start}, after the last {warm.load_end}.
 
 {_comparison_table(warm, "lock", _TARGET_NAMES)}"""
+
+
+def _paragraph(text: str) -> str:
+    return textwrap.fill(text, 88, break_on_hyphens=False)
 
 
 def _indent(text: str) -> str:
