@@ -15,6 +15,7 @@ write-back of one run's files must not land in the next run's time.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
 import signal
@@ -61,6 +62,8 @@ class Sample:
     seconds: float
     max_rss_mib: float
     index_pages: int
+    #: archives fetched from the index server's ``/files/`` during the run
+    downloads: int = 0
 
 
 @dataclass(frozen=True)
@@ -104,6 +107,10 @@ class Comparison:
     def pages(self, name: str) -> int:
         """The most index pages any run of *name* requested."""
         return max(s.index_pages for s in self.samples[name])
+
+    def downloads(self, name: str) -> int:
+        """The most archives any run of *name* downloaded."""
+        return max(s.downloads for s in self.samples[name])
 
     def ratio(self, name: str, base: str, what: str = "seconds") -> Stats:
         """*name* / *base* round by round: the median and range of the per-pair ratios."""
@@ -175,6 +182,7 @@ def compare(
     warmup: bool,
     pages: Callable[[], int] = lambda: 0,
     clear_log: Callable[[], None] = lambda: None,
+    downloads: Callable[[], int] = lambda: 0,
 ) -> Comparison:
     """Run every contender *runs* times in alternating order (after one untimed round
     when *warmup*), printing each run."""
@@ -188,10 +196,12 @@ def compare(
             os.sync()  # no run pays for writing back an earlier run's files
             clear_log()
             sample, _ = run_measured(command, pages)
+            sample = dataclasses.replace(sample, downloads=downloads())
             label = "warm-up" if number < 0 else f"run {number + 1}"
             print(
-                f"  {label:8s} {contender.name:7s} {sample.seconds:7.2f} s"
-                f"  {sample.max_rss_mib:6.0f} MiB  index pages: {sample.index_pages}",
+                f"  {label:8s} {contender.name:8s} {sample.seconds:7.2f} s"
+                f"  {sample.max_rss_mib:6.0f} MiB  index pages: {sample.index_pages}"
+                f"  downloads: {sample.downloads}",
                 flush=True,
             )
             if number >= 0:

@@ -13,7 +13,15 @@ from pathlib import Path
 
 from benchmarks.measure import Comparison, Stats
 
-__all__ = ["CheckFigures", "Results", "summary_text", "write"]
+__all__ = [
+    "CheckFigures",
+    "Results",
+    "TargetRow",
+    "install_target_rows",
+    "install_targets_section",
+    "summary_text",
+    "write",
+]
 
 INSTALL_TARGET = 0.80
 LOCK_TARGET = 1.10
@@ -21,6 +29,12 @@ LOCK_TARGET = 1.10
 LOCK_TARGETS_TARGET = 1.20
 RSS_TARGET = 1.10
 CHECK_TARGET = 1.0
+#: issue 12: install on the real-wheel mirror into a fresh venv, empty caches
+INSTALL_EMPTY_TARGET = 0.50
+#: issue 12: the same with the artifact cache warm (the CI case: cache restored)
+INSTALL_WARM_TARGET = 0.20
+#: the warm install's reference contenders (run.py's names)
+STARTUP, COPY, FLOOR, NOOP = "start-up", "cp -al", "floor", "no-op"
 
 
 @dataclass(frozen=True)
@@ -67,6 +81,8 @@ class Results:
     target_pythons: str
     install_real_pypi: Comparison
     check: CheckFigures
+    #: issue 12's CI case: artifact cache warm, with the floor (None in older pickles)
+    install_real_warm: Comparison | None = None
     split: str = "msgpack"
     duration: float = 0.0
     load_end: str = ""
@@ -159,6 +175,15 @@ def _headline_rows(r: Results) -> list[Row]:
             INSTALL_TARGET,
         ),
     ]
+    if r.install_real_warm is not None:
+        rows.append(
+            _versus_stock_row(
+                r.install_real_warm,
+                "install wall time, real-wheel mirror, artifact cache warm (issue 12)",
+                "install, warm\nreal mirror",
+                INSTALL_WARM_TARGET,
+            )
+        )
 
     installs = (r.install_wide, r.install_real, r.install_real_pypi)
 
@@ -229,6 +254,170 @@ def _headline_rows(r: Results) -> list[Row]:
     ):
         rows.append(_versus_stock_row(comparison, label, short, RSS_TARGET, rss=True))
     return rows
+
+
+@dataclass(frozen=True)
+class TargetRow:
+    """One of issue 12's figures: the plugin against one reference (stock Poetry, uv,
+    the floor); *met* None when the figure is reported without a target."""
+
+    figure: str
+    plugin: str
+    reference: str
+    other: str
+    ratio: Stats | None
+    target: str
+    met: bool | None
+
+
+def install_target_rows(empty: Comparison, warm: Comparison) -> list[TargetRow]:
+    """Issue 12's targets from the empty-cache and the warm install comparisons."""
+
+    def seconds(c: Comparison, label: str, base: str, reference: str, target: float | None):
+        ratio = c.ratio("plugin", base)
+        return TargetRow(
+            label,
+            _seconds(c.seconds("plugin")),
+            reference,
+            _seconds(c.seconds(base)),
+            ratio,
+            "reported" if target is None else f"≤ {target:.2f}×",
+            None if target is None else ratio.median <= target,
+        )
+
+    def rss(c: Comparison, label: str) -> TargetRow:
+        ratio = c.ratio("plugin", "stock", "rss")
+        return TargetRow(
+            label,
+            _mib(c.rss("plugin")),
+            "stock Poetry",
+            _mib(c.rss("stock")),
+            ratio,
+            f"≤ {RSS_TARGET:.2f}×",
+            ratio.median <= RSS_TARGET,
+        )
+
+    fresh = "install, real-wheel mirror, fresh venv"
+    return [
+        seconds(empty, f"{fresh}, empty caches", "stock", "stock Poetry", INSTALL_EMPTY_TARGET),
+        seconds(
+            warm, f"{fresh}, artifact cache warm", "stock", "stock Poetry", INSTALL_WARM_TARGET
+        ),
+        seconds(warm, f"{fresh}, artifact cache warm", "uv", "uv, cache warm", None),
+        seconds(
+            warm,
+            f"{fresh}, artifact cache warm",
+            FLOOR,
+            "floor (`cp -al` of site-packages + stock Poetry's start-up)",
+            None,
+        ),
+        rss(empty, "peak RSS, install, empty caches"),
+        rss(warm, "peak RSS, install, artifact cache warm"),
+        TargetRow(
+            "index pages requested during install (empty caches / cache warm, most in any run)",
+            f"{empty.pages('plugin')} / {warm.pages('plugin')}",
+            "stock Poetry",
+            f"{empty.pages('stock')} / {warm.pages('stock')}",
+            None,
+            "0",
+            empty.pages("plugin") == 0 and warm.pages("plugin") == 0,
+        ),
+    ]
+
+
+def _met(met: bool | None) -> str:
+    return "–" if met is None else "yes" if met else "**no**"
+
+
+#: the warm install's rows: contender → label
+_WARM_NAMES = {
+    "plugin": "Poetry + poetry-plugin-multiarch, `poetry install`",
+    "stock": "stock Poetry, `poetry install`",
+    "uv": "uv, `uv sync --locked`",
+    STARTUP: "stock Poetry's start-up: `poetry env info --path` in the project",
+    COPY: "`cp -al` of an installed venv's site-packages",
+    FLOOR: "**floor**: start-up + `cp -al`, per round",
+    NOOP: "stock Poetry, `poetry install` with everything installed (no-op)",
+}
+
+
+def install_targets_section(
+    empty: Comparison, warm: Comparison, *, runs: int, warmup: bool, label: str
+) -> str:
+    """Issue 12's section: its targets, then every warm-install contender."""
+    rounds = f"{runs} alternating round{'s' if runs != 1 else ''}"
+    targets = [
+        "| figure | plugin | compared with | it | plugin / it, per pair | target | met |",
+        "|---|---|---|---|---|---|---|",
+    ]
+    targets += [
+        f"| {row.figure} | {row.plugin} | {row.reference} | {row.other} | {_ratio(row.ratio)}"
+        f" | {row.target} | {_met(row.met)} |"
+        for row in install_target_rows(empty, warm)
+    ]
+    table = [
+        "| install, artifact cache warm | wall time, median (min–max) |"
+        " peak RSS, median (min–max) | index pages | downloads |",
+        "|---|---|---|---|---|",
+    ]
+    table += [
+        f"| {text} | {_seconds(warm.seconds(name))} | {_mib(warm.rss(name))} |"
+        f" {warm.pages(name)} | {warm.downloads(name)} |"
+        for name, text in _WARM_NAMES.items()
+    ]
+    for name, base in (("plugin", "stock"), ("uv", "stock"), ("plugin", "uv"), ("plugin", FLOOR)):
+        table.append(
+            f"| **{name} / {base}**, per pair | {_ratio(warm.ratio(name, base))} |"
+            f" {_ratio(warm.ratio(name, base, 'rss'))} | | |"
+        )
+    empty_rounds = rounds + (" after an untimed warm-up round" if warmup else ", no warm-up")
+    intro = _paragraph(
+        f"Issue 12 asks for a fast installer: on the {label}, into a fresh venv, at most"
+        f" {INSTALL_EMPTY_TARGET:.2f}× stock Poetry's time from empty caches and at most"
+        f" {INSTALL_WARM_TARGET:.2f}× with the artifact cache warm (the CI case: the cache"
+        " restored), the warm figure also against uv with its cache warm and against the"
+        f" floor on the same box; peak RSS at most {RSS_TARGET:.2f}× stock's; no index page."
+        ' "met" is judged on the median of the per-round ratios; "–": reported, no target.'
+    )
+    rounds_text = _paragraph(
+        f"Empty caches: the install comparison above ({empty_rounds}; load average"
+        f" {empty.load_start} before, {empty.load_end} after). Artifact cache warm:"
+        f" {rounds} after an untimed warm-up round that primes every cache (load average"
+        f" {warm.load_start} before, {warm.load_end} after):"
+    )
+    return f"""## Install targets (issue 12)
+
+{intro}
+
+{chr(10).join(targets)}
+
+{rounds_text}
+
+- **plugin**, **stock**: each keeps its own Poetry home (cache, config, data) from run
+  to run, as a CI job restores `~/.cache/pypoetry`; every run deletes the project's
+  `.venv`, so Poetry creates it and installs every package again, taking the archives
+  from its artifact cache ("downloads" counts archives fetched from the index server:
+  0 means the cache served them). **uv** keeps its `UV_CACHE_DIR` likewise (its cache
+  holds unpacked wheels, which it hard-links into the venv).
+- **floor**: what an install from a warm cache cannot beat on this box, summed round
+  by round from two commands run in the same rounds: stock Poetry's start-up in the
+  project, `poetry env info --path` (the interpreter, Poetry's imports and plugin
+  discovery, reading pyproject.toml, building the Poetry object with its config and
+  sources, finding the in-project venv: everything a `poetry install` does before it
+  looks at the lock; `poetry --version` reads no project and would understate it), and
+  `cp -al` of the site-packages of a venv stock Poetry installed from the same lock (a
+  hard-link copy of the installed tree on the same file system: directory entries
+  only, no file data, which is what linking from an unpacked-wheel cache comes down
+  to). It leaves out creating the venv itself and reading the lock.
+- **no-op**: stock Poetry's `poetry install` when the venv holds everything already:
+  Poetry's fixed cost of an install (start-up, the lock, the solver run against it,
+  reading the venv) with no package to touch. Not part of the floor; shown for where
+  the rest goes.
+
+All venvs, and the copy, hold the same distributions (checked after the rounds).
+
+{chr(10).join(table)}
+"""
 
 
 def summary_text(r: Results) -> str:
@@ -408,7 +597,7 @@ The same wheels, lock and projects, after each index page got {r.other_releases_
 after the lock comparisons.
 
 {_comparison_table(r.install_real_pypi, "install")}
-## Lock: {r.mirror_label}
+{_warm_section(r)}## Lock: {r.mirror_label}
 
 ### Empty caches (headline)
 
@@ -427,6 +616,20 @@ still starts without a lock file. What is left is resolving and writing the lock
 {check_runs}. The whole command includes Poetry's start-up;
 `poetry --version` shows how much of it that is.
 {_notes(r)}"""
+
+
+def _warm_section(r: Results) -> str:
+    """Issue 12's section, when the run measured the warm install."""
+    if r.install_real_warm is None:
+        return ""
+    section = install_targets_section(
+        r.install_real,
+        r.install_real_warm,
+        runs=r.runs,
+        warmup=r.warmup,
+        label=r.mirror_label,
+    )
+    return section + "\n"
 
 
 def _targets_section(r: Results) -> str:
@@ -505,6 +708,10 @@ Load average (1, 5, 15 min) before the first run {cold.load_start}, after the la
 Load average before the first run {warm.load_start}, after the last {warm.load_end}.
 
 {_comparison_table(warm, "lock", _TARGET_NAMES)}"""
+
+
+def _paragraph(text: str) -> str:
+    return textwrap.fill(text, 88, break_on_hyphens=False)
 
 
 def _indent(text: str) -> str:

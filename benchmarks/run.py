@@ -3,14 +3,17 @@
     .venv/bin/python benchmarks/run.py [--runs 7] [--out docs]
     .venv/bin/python benchmarks/run.py --smoke --out /tmp/bench   # seconds, no download
     .venv/bin/python benchmarks/run.py --only-lock-targets --runs 15  # issue 10's gate
+    .venv/bin/python benchmarks/run.py --only-install-warm --runs 5  # issue 12's targets
     .venv/bin/python benchmarks/run.py --report-from RESULTS   # rewrite the report only
 
 Fixtures (see fixtures.py, mirror.py): a synthetic wide index, the real-wheel mirror
 (downloaded once with pip, cached under ~/.cache/poetry-plugin-multiarch/), and a
 300-package lock for ``poetry multiarch check``. Every comparison runs after one
 untimed warm-up round, alternating the commands run by run (measure.py); each
-install starts from a fresh venv and empty caches. Only 127.0.0.1 is contacted,
-except by pip when the mirror is first downloaded.
+install starts from a fresh venv and empty caches, except issue 12's warm install
+(each tool's cache primed by the warm-up round and kept; the floor, `cp -al` of an
+installed site-packages plus Poetry's start-up, measured in the same rounds). Only
+127.0.0.1 is contacted, except by pip when the mirror is first downloaded.
 """
 
 from __future__ import annotations
@@ -55,6 +58,7 @@ from benchmarks.measure import (  # noqa: E402
     Command,
     Comparison,
     Contender,
+    Sample,
     compare,
     load_average,
     run_measured,
@@ -92,6 +96,9 @@ class Session:
     def index_pages(self) -> int:
         return sum("/simple/" in path for path in self.server.paths())
 
+    def downloads(self) -> int:
+        return sum(path.startswith("/files/") for path in self.server.paths())
+
     def compare(
         self, title: str, contenders: list[Contender], *, warmup: bool | None = None
     ) -> Comparison:
@@ -102,6 +109,7 @@ class Session:
             warmup=self.warmup if warmup is None else warmup,
             pages=self.index_pages,
             clear_log=self.server.clear_log,
+            downloads=self.downloads,
         )
         for name in result.samples:
             if name != "stock":
@@ -180,6 +188,102 @@ def install_comparison(
     if len({tuple(found) for found in installed.values()}) != 1 or not installed["plugin"]:
         raise SystemExit(f"the installs differ, the comparison is void: {installed}")
     print(f"  all three venvs hold the same {len(installed['plugin'])} distributions")
+    return result
+
+
+#: The warm install's reference contenders besides plugin, stock and uv: the floor's
+#: two parts (summed round by round into "floor") and stock Poetry's no-op install.
+STARTUP, COPY, FLOOR, NOOP = "start-up", "cp -al", "floor", "no-op"
+
+
+def install_warm_comparison(session: Session, title: str, project: Project, tag: str) -> Comparison:
+    """Issue 12's CI case: `poetry install` (plugin, stock) and `uv sync` into a fresh
+    venv with the artifact cache warm. Each contender keeps its own Poetry home (cache,
+    config, data) or uv cache from run to run, primed by the untimed warm-up round
+    (which always runs); each run deletes only the project's `.venv`.
+
+    In the same rounds, the floor (see :data:`FLOOR`) on the same box: stock Poetry's
+    start-up in the project (`poetry env info --path`: the interpreter, Poetry's
+    imports and plugins, pyproject.toml, the Poetry object and its sources, the
+    in-project venv found) and `cp -al` of an installed venv's site-packages (the
+    hard-link copy of the installed tree: what linking from an unpacked-wheel cache
+    cannot beat), summed round by round; and stock Poetry's `poetry install` when
+    everything is installed already (its no-op: what Poetry's install costs with no
+    package to touch). All venvs must hold the same distributions."""
+    tools, index_url, work = session.tools, session.server.index_url(), session.work
+    plugin_dir = write_poetry_project(work / f"{tag}-warm-plugin", project, index_url)
+    uv_dir = write_uv_project(work / f"{tag}-warm-uv", project, index_url)
+    run_measured(poetry_command(tools.plugin, "lock", cwd=plugin_dir, home=session.fresh("home")))
+    run_measured(uv_command(tools, "lock", cwd=uv_dir, cache=session.fresh("uv-cache")))
+    stock_dir = work / f"{tag}-warm-stock"
+    floor_dir = work / f"{tag}-warm-floor"
+    for copy in (stock_dir, floor_dir):
+        shutil.copytree(plugin_dir, copy)  # the same pyproject.toml and poetry.lock
+    homes = {name: work / f"{tag}-warm-home-{name}" for name in ("plugin", "stock", "floor")}
+    for home in homes.values():
+        home.mkdir()
+    uv_cache = work / f"{tag}-warm-uv-cache"
+    # the floor's installed tree, and the venv its start-up and no-op run in (untimed)
+    run_measured(poetry_command(tools.stock, "install", cwd=floor_dir, home=homes["floor"]))
+    (site_packages,) = floor_dir.glob(".venv/lib/python*/site-packages")
+    copied = work / f"{tag}-warm-copied"  # beside it, on the same file system: hard links
+    cp = shutil.which("cp")
+    if cp is None:
+        raise SystemExit("no cp on PATH for the floor's hard-link copy")
+
+    def poetry_install(name: str, poetry: PoetryInstall, project_dir: Path) -> Command:
+        shutil.rmtree(project_dir / ".venv", ignore_errors=True)
+        return poetry_command(poetry, "install", cwd=project_dir, home=homes[name])
+
+    def uv_sync() -> Command:
+        shutil.rmtree(uv_dir / ".venv", ignore_errors=True)
+        return uv_command(tools, "sync", "--locked", cwd=uv_dir, cache=uv_cache)
+
+    def startup() -> Command:
+        return poetry_command(
+            tools.stock, "env", "info", "--path", cwd=floor_dir, home=homes["floor"]
+        )
+
+    def hard_link_copy() -> Command:
+        shutil.rmtree(copied, ignore_errors=True)
+        return Command([cp, "-al", str(site_packages), str(copied)], work, dict(os.environ))
+
+    def noop() -> Command:
+        return poetry_command(tools.stock, "install", cwd=floor_dir, home=homes["floor"])
+
+    result = session.compare(
+        title,
+        [
+            Contender(
+                "plugin", functools.partial(poetry_install, "plugin", tools.plugin, plugin_dir)
+            ),
+            Contender("stock", functools.partial(poetry_install, "stock", tools.stock, stock_dir)),
+            Contender("uv", uv_sync),
+            Contender(STARTUP, startup),
+            Contender(COPY, hard_link_copy),
+            Contender(NOOP, noop),
+        ],
+        warmup=True,  # primes every cache
+    )
+    result.samples[FLOOR] = [
+        Sample(a.seconds + b.seconds, max(a.max_rss_mib, b.max_rss_mib), a.index_pages)
+        for a, b in zip(result.samples[STARTUP], result.samples[COPY], strict=True)
+    ]
+    for base in ("uv", FLOOR):
+        ratio = result.ratio("plugin", base)
+        print(f"  plugin / {base}: median {ratio.median:.2f} ({ratio.low:.2f}–{ratio.high:.2f})")
+    installed = {
+        name: _distributions(project_dir)
+        for name, project_dir in {
+            "plugin": plugin_dir, "stock": stock_dir, "uv": uv_dir, FLOOR: floor_dir
+        }.items()
+    }  # fmt: skip
+    installed[COPY] = sorted(
+        p.name.removesuffix(".dist-info").lower() for p in copied.glob("*.dist-info")
+    )
+    if len({tuple(found) for found in installed.values()}) != 1 or not installed["plugin"]:
+        raise SystemExit(f"the installs differ, the comparison is void: {installed}")
+    print(f"  all venvs and the copy hold the same {len(installed['plugin'])} distributions")
     return result
 
 
@@ -352,6 +456,13 @@ def main() -> None:
         help="only the lock with targets (both cache states): print its figures, write nothing",
     )
     parser.add_argument(
+        "--only-install-warm",
+        action="store_true",
+        help="only issue 12's install comparisons (real-wheel mirror, empty caches and"
+        " artifact cache warm, with the floor): print their section (and write it as"
+        " install-targets.md with --out)",
+    )
+    parser.add_argument(
         "--report-from",
         type=Path,
         metavar="PICKLE",
@@ -397,6 +508,22 @@ def main() -> None:
                     )
                 print(f"\nload average at the end {load_average()}")
                 return
+            if args.only_install_warm:
+                real = mirror.publish(server)
+                empty = install_comparison(session, f"install, {mirror.label}", real, "real")
+                warm = install_warm_comparison(
+                    session, f"install, artifact cache warm, {mirror.label}", real, "real"
+                )
+                section = report.install_targets_section(
+                    empty, warm, runs=args.runs, warmup=session.warmup, label=mirror.label
+                )
+                print("\n" + section)
+                print(f"load average at the end {load_average()}")
+                if args.out:
+                    args.out.mkdir(parents=True, exist_ok=True)
+                    (args.out / "install-targets.md").write_text(section)
+                    print(f"wrote {args.out / 'install-targets.md'}")
+                return
             wide = publish_wide_index(server, work, packages, releases)
             real = mirror.publish(server)
             results = report.Results(
@@ -413,6 +540,9 @@ def main() -> None:
                     session, f"install, wide index ({packages} x {releases} x 4)", wide, "wide"
                 ),
                 install_real=install_comparison(session, f"install, {mirror.label}", real, "real"),
+                install_real_warm=install_warm_comparison(
+                    session, f"install, artifact cache warm, {mirror.label}", real, "real"
+                ),
                 lock_real=lock_comparison(session, f"lock, {mirror.label}", real, "real"),
                 lock_real_warm=lock_comparison(
                     session, f"lock with warm caches, {mirror.label}", real, "real", warm=True
