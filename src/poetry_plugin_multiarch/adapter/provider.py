@@ -133,14 +133,14 @@ class MultiarchProvider(Provider):
         if not environments:
             return packages
         plan = steering.plan(dependency, [p.package for p in packages], environments)
-        if plan.uncovered and self._coverable_elsewhere(dependency, plan.uncovered):
+        if plan.uncovered and (targets := self._coverable_elsewhere(dependency, plan.uncovered)):
             if self._in_target_split():
                 # this solve serves only machines some release installs on: a release
                 # that does not is no candidate, so the solver backtracks to another
                 # release of what constrains this dependency
                 kept = [p.package for p in packages if plan.installs_on_all(p.package.version.text)]
                 return PackageCollection(dependency, kept)
-            self._split_solve(dependency, plan.uncovered)
+            self._split_solve(dependency, targets)
         kept = [p.package for p in packages if plan.allows(p.package.version.text)]
         if len(kept) == len(packages):
             return packages
@@ -198,15 +198,14 @@ class MultiarchProvider(Provider):
         if self._steering is not None:
             self._steering.tell(line)
 
-    def _split_solve(self, dependency: Dependency, uncovered: Sequence[TargetEnvironment]) -> None:
-        """Solve again, once for the machines no release within *dependency*'s
-        constraint installs on (where what constrains it must take another release)
-        and once for the others (Poetry merges the two under their markers).
+    def _split_solve(self, dependency: Dependency, targets: Sequence[TargetEnvironment]) -> None:
+        """Solve again, once for *targets* (no release within *dependency*'s constraint
+        installs there, another release does: what constrains it must take another
+        release) and once for the others (Poetry merges the two under their markers).
 
         :raises OverrideNeededError: the two solves, as Poetry splits for duplicates.
         """
         assert self._steering is not None
-        targets = self._coverable_elsewhere(dependency, uncovered)
         others = [e for e in self._steering.environments if e not in targets]
         marker = separating_marker(targets, others)
         if marker is None or self._current_region() in self._relaxed_regions:
