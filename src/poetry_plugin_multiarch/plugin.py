@@ -17,6 +17,7 @@ from poetry.plugins.plugin import Plugin
 
 from poetry_plugin_multiarch.adapter.console import as_user_error
 from poetry_plugin_multiarch.adapter.project import direct_dependencies, load_config
+from poetry_plugin_multiarch.commands.cache import MultiarchCacheClearCommand
 from poetry_plugin_multiarch.commands.check import MultiarchCheckCommand
 from poetry_plugin_multiarch.commands.multiarch import (
     MultiarchCommand,
@@ -40,7 +41,12 @@ class MultiarchApplicationPlugin(ApplicationPlugin):
 
     @property
     def commands(self) -> list[type[Command]]:
-        return [MultiarchCommand, MultiarchShowCommand, MultiarchCheckCommand]
+        return [
+            MultiarchCommand,
+            MultiarchShowCommand,
+            MultiarchCheckCommand,
+            MultiarchCacheClearCommand,
+        ]
 
     def activate(self, application: Application) -> None:
         super().activate(application)
@@ -82,7 +88,12 @@ class MultiarchPlugin(Plugin):
 
 
 #: Commands that never solve nor install: they need neither hook.
-_ANALYSIS_ONLY = (MultiarchCommand, MultiarchShowCommand, MultiarchCheckCommand)
+_ANALYSIS_ONLY = (
+    MultiarchCommand,
+    MultiarchShowCommand,
+    MultiarchCheckCommand,
+    MultiarchCacheClearCommand,
+)
 
 
 def install_strictly_from_lock(event: Event, event_name: str, dispatcher: EventDispatcher) -> None:

@@ -26,7 +26,8 @@ def test_multiarch_namespace_is_listed_and_helps(poetry: PoetryInstall, home, tm
     bare = ok(poetry, tmp_path, home, "multiarch")
     for text in (bare, help_text):
         assert "  multiarch show " in text
-        assert "  multiarch check  Check that poetry.lock installs on every declared" in text
+        assert re.search(r"  multiarch check +Check that poetry.lock installs on every", text)
+        assert re.search(r"  multiarch cache clear +Delete the unpacked-wheel cache", text)
 
 
 def test_project_without_alternatives_locks_as_stock(

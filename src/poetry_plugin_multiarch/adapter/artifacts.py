@@ -36,7 +36,7 @@ from poetry_plugin_multiarch.errors import ArtifactFetchError, ConfigError, Unha
 from poetry_plugin_multiarch.urls import redact_text, redact_url
 
 if TYPE_CHECKING:
-    from collections.abc import Mapping, Sequence
+    from collections.abc import Callable, Mapping, Sequence
 
     from cleo.io.io import IO
     from poetry.core.packages.package import Package
@@ -103,10 +103,17 @@ def use_locked_artifacts(chooser: Chooser, io: IO) -> None:
 _DOWNLOADED = (None, "legacy", "url")
 
 
-def prefetch_artifacts(executor: Executor, operations: Sequence[Operation], io: IO) -> None:
+def prefetch_artifacts(
+    executor: Executor,
+    operations: Sequence[Operation],
+    io: IO,
+    then: Callable[[Path, str], None] | None = None,
+) -> None:
     """Download and hash-check every archive *operations* will install.
 
-    Archives land in Poetry's artifact cache, where the executor finds them.
+    Archives land in Poetry's artifact cache, where the executor finds them. *then*
+    is called with each archive and its checked hash (``sha256:…``) in the download's
+    thread as soon as it is checked (the wheel cache unpacks it there).
 
     :raises ArtifactFetchError: naming every package that failed, its URL (without
         credentials) and why; a download with the wrong hash is removed from the cache.
@@ -126,7 +133,8 @@ def prefetch_artifacts(executor: Executor, operations: Sequence[Operation], io: 
         io.write_line(f"<debug>multiarch: fetching {len(wanted)} locked artifacts first</debug>")
     workers = max(1, getattr(executor, "_max_workers", 1))
     with ThreadPoolExecutor(max_workers=workers) as threads:
-        results = list(threads.map(functools.partial(_fetch, executor, deadline), wanted))
+        fetch = functools.partial(_fetch, executor, deadline, then)
+        results = list(threads.map(fetch, wanted))
     failures = [result for result in results if isinstance(result, str)]
     if failures:
         raise ArtifactFetchError(
@@ -190,7 +198,10 @@ def _same_file(a: os.stat_result, b: os.stat_result) -> bool:
 
 
 def _fetch(
-    executor: Executor, deadline: float, operation: Operation
+    executor: Executor,
+    deadline: float,
+    then: Callable[[Path, str], None] | None,
+    operation: Operation,
 ) -> str | tuple[Path, tuple[os.stat_result, str]] | None:
     """Fetch one archive; return a line describing the failure, or the archive with
     its stat and checked hash (``None`` when the lock has no hash to check)."""
@@ -225,6 +236,8 @@ def _fetch(
             f"{label}: {redact_url(url)}: hash mismatch: got sha256:{actual},"
             f" poetry.lock has {locked or 'no hash for ' + archive.name}"
         )
+    if then is not None:
+        then(archive, checked)
     return archive, (stat, checked)
 
 

@@ -32,6 +32,7 @@ __all__ = [
     "PoetryFeatures",
     "poetry_features",
     "use_venv_platform_tags",
+    "venv_scheme",
 ]
 
 
@@ -99,6 +100,14 @@ def use_venv_platform_tags(env: Env, io: IO) -> None:
             f"<debug>multiarch: the venv's Python is {marker_env['platform_machine']}:"
             " installing wheels for its platform tags</debug>"
         )
+
+
+def venv_scheme(env: Env) -> dict[str, str]:
+    """The venv's install scheme (``purelib``, ``platlib``, ``scripts``, ``data``,
+    ``include``…) as Poetry's wheel installer reads it: ``Env.paths`` before 2.3,
+    ``Env.scheme_dict`` (the same, for the venv's interpreter) from 2.3 on."""
+    scheme = getattr(env, "scheme_dict", None)
+    return dict(scheme if scheme is not None else env.paths)
 
 
 class LinkHookChooser(Chooser):

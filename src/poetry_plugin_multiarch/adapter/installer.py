@@ -24,6 +24,7 @@ from packaging.markers import InvalidMarker, Marker
 from poetry.installation.installer import Installer
 
 from poetry_plugin_multiarch.adapter.artifacts import prefetch_artifacts, use_locked_artifacts
+from poetry_plugin_multiarch.adapter.cached_wheels import use_wheel_cache
 from poetry_plugin_multiarch.adapter.compat import poetry_features, use_venv_platform_tags
 from poetry_plugin_multiarch.adapter.locker import MultiarchLocker
 from poetry_plugin_multiarch.adapter.lockfile import check_lock_file
@@ -151,9 +152,14 @@ class MultiarchInstaller(Installer):
         _check_selection(
             operations, marker_env, self._env.supported_tags, lock_data, no_build=no_build
         )
-        if self._executor.enabled and not self.is_dry_run():
-            prefetch_artifacts(self._executor, operations, self._io)
-        return super()._execute(operations)
+        if not self._executor.enabled or self.is_dry_run():
+            return super()._execute(operations)
+        wheels = use_wheel_cache(self._executor._wheel_installer, self._config, self._io)
+        prefetch_artifacts(self._executor, operations, self._io, wheels.prepare if wheels else None)
+        status = super()._execute(operations)
+        if wheels is not None and self._io.is_verbose() and (summary := wheels.summary()):
+            self._io.write_line(f"<debug>{summary}</debug>")
+        return status
 
 
 def _check_declared_target(config: MultiarchConfig, marker_env: Mapping[str, Any]) -> None:

@@ -62,10 +62,16 @@ def _commands() -> list[str]:
     return [
         "<comment>Commands:</>",
         *(
-            f"  <info>{command.name:<16}</> {command.description}"
-            for command in (MultiarchShowCommand, MultiarchCheckCommand)
+            f"  <info>{command.name:<22}</> {command.description}"
+            for command in (MultiarchShowCommand, MultiarchCheckCommand, _cache_clear())
         ),
     ]
+
+
+def _cache_clear() -> type[Command]:
+    from poetry_plugin_multiarch.commands.cache import MultiarchCacheClearCommand
+
+    return MultiarchCacheClearCommand
 
 
 class MultiarchShowCommand(EnvCommand):
