@@ -33,6 +33,7 @@ import posixpath
 import secrets
 import shutil
 import stat
+import sys
 import tempfile
 import zipfile
 from collections import Counter
@@ -46,7 +47,7 @@ from installer import install
 from installer.destinations import SchemeDictionaryDestination
 from installer.records import Hash, InvalidRecordEntry, RecordEntry, parse_record_file
 from installer.sources import WheelSource
-from installer.utils import Scheme, parse_wheel_filename
+from installer.utils import Scheme, parse_metadata_file, parse_wheel_filename
 
 if TYPE_CHECKING:
     from installer.scripts import LauncherKind
@@ -57,6 +58,7 @@ __all__ = [
     "Installed",
     "LinkMode",
     "MalformedWheel",
+    "intact_entry",
     "link_install",
     "unpack_all",
     "unpacked",
@@ -157,6 +159,15 @@ def unpacked(
             shutil.rmtree(building, ignore_errors=True)
             raise
     raise CacheEntryError(f"Could not build a cache entry for {archive_path.name} in {entry}")
+
+
+def intact_entry(cache_root: Path, sha256: str) -> Path | None:
+    """The whole, unchanged entry for the wheel whose sha256 is *sha256*, if the cache
+    has one: linking from it needs neither the archive nor its hash checked again (the
+    entry was built only from an archive whose hash was checked)."""
+    digest = _hex_digest(sha256)
+    entry = cache_root / digest[:2] / digest
+    return entry if _manifest_if_intact(entry, digest) is not None else None
 
 
 def unpack_all(
@@ -442,6 +453,11 @@ def link_install(
     if direct_url is not None:
         metadata["direct_url.json"] = json.dumps(direct_url).encode()
     try:
+        # the wheel's own files under its root go in one tight loop; ``installer``
+        # handles the rest (.data, scripts, metadata, RECORD) as it would
+        source.placed = destination.place_root_files(
+            os.fspath(entry_dir / FILES), manifest, _root_scheme(source)
+        )
         install(source=source, destination=destination, additional_metadata=metadata)
     except FileNotFoundError as e:
         if e.filename and str(e.filename).startswith(str(entry_dir)):
@@ -450,11 +466,17 @@ def link_install(
     return Installed(destination.linked, destination.copied, destination.written)
 
 
+def _root_scheme(source: WheelSource) -> Scheme:
+    """Where the wheel's root goes, read from WHEEL as ``installer`` reads it."""
+    metadata = parse_metadata_file(source.read_dist_info("WHEEL"))
+    return cast(Scheme, "purelib" if metadata["Root-Is-Purelib"] == "true" else "platlib")
+
+
 class _CachedFile(io.RawIOBase):
     """A cache file as ``installer`` streams it: opened only if read (a linked file never
     is), carrying its path and its RECORD entry for the destination."""
 
-    def __init__(self, path: Path, record: RecordEntry) -> None:
+    def __init__(self, path: str, record: RecordEntry) -> None:
         super().__init__()
         self.path = path
         self.record = record
@@ -511,15 +533,25 @@ class _EntrySource(WheelSource):
     def validate_record(self, *args: Any, **kwargs: Any) -> None:
         """Checked by :func:`unpacked`."""
 
+    #: files already placed by :meth:`_LinkingDestination.place_root_files`
+    placed: frozenset[str] = frozenset()
+
     def get_contents(self) -> Iterator[WheelContentElement]:
+        root = os.fspath(self._files_dir)
+        placed = self.placed
         for file in self._manifest.files:
+            if file.path in placed:
+                continue
             record = RecordEntry(file.path, Hash("sha256", file.hash), file.size)
-            with _CachedFile(self._files_dir / file.path, record) as stream:
+            stream = _CachedFile(os.path.join(root, file.path), record)
+            try:
                 yield (
-                    (file.path, str(record.hash_), str(file.size)),
+                    (file.path, f"sha256={file.hash}", str(file.size)),
                     cast(BinaryIO, stream),
-                    (file.executable),
+                    file.executable,
                 )
+            finally:
+                stream.close()
 
 
 class _LinkingDestination(SchemeDictionaryDestination):
@@ -542,9 +574,36 @@ class _LinkingDestination(SchemeDictionaryDestination):
             bytecode_optimization_levels=bytecode_optimization_levels,
         )
         self._can_link = link_mode == "auto"
+        self._can_clone = True
         self._roots: dict[str, str] = {}
         self._made: set[str] = set()
+        self._placed: list[tuple[Scheme, RecordEntry]] = []
         self.linked = self.copied = self.written = 0
+
+    def place_root_files(
+        self, files_root: str, manifest: _Manifest, scheme: Scheme
+    ) -> frozenset[str]:
+        """Link (or copy) every file of the wheel's root (not ``.data``, not RECORD) into
+        *scheme*, without ``installer``'s per-file work; their RECORD rows join the
+        others in :meth:`finalize_installation`. Returns their paths."""
+        dist_info = manifest.dist_info
+        data_dir = dist_info.removesuffix(".dist-info") + ".data/"
+        record = f"{dist_info}/RECORD"
+        placed = []
+        for file in manifest.files:
+            path = file.path
+            if path.startswith(data_dir) or path == record:
+                continue
+            target = self._target(scheme, path)
+            self._place(os.path.join(files_root, path), target, file.executable)
+            self._placed.append((scheme, RecordEntry(path, Hash("sha256", file.hash), file.size)))
+            placed.append(path)
+        return frozenset(placed)
+
+    def finalize_installation(
+        self, scheme: Scheme, record_file_path: str, records: Iterable[tuple[Scheme, RecordEntry]]
+    ) -> None:
+        super().finalize_installation(scheme, record_file_path, [*self._placed, *records])
 
     def _target(self, scheme: Scheme, path: str) -> str:
         root = self._roots.get(scheme)
@@ -570,16 +629,20 @@ class _LinkingDestination(SchemeDictionaryDestination):
             # generated, or a script whose shebang names this venv's python: written
             return super().write_file(scheme, path, stream, is_executable)
         path_ = os.fspath(path)
-        target = self._target(scheme, path_)
-        if self._can_link and self._link(str(stream.path), target):
-            self.linked += 1
-        else:
-            _replace(target)
-            shutil.copyfile(stream.path, target)
-            if is_executable:
-                _make_executable(target)
-            self.copied += 1
+        self._place(stream.path, self._target(scheme, path_), is_executable)
         return RecordEntry(path_, stream.record.hash_, stream.record.size)
+
+    def _place(self, source: str, target: str, is_executable: bool) -> None:
+        if self._can_link and self._link(source, target):
+            self.linked += 1
+            return
+        _replace(target)
+        if not (self._can_clone and _clone(source, target)):
+            self._can_clone = False  # not on this file system: stop trying
+            shutil.copyfile(source, target)
+        if is_executable:
+            _make_executable(target)
+        self.copied += 1
 
     def _link(self, source: str, target: str) -> bool:
         for _ in range(2):
@@ -608,6 +671,27 @@ class _LinkingDestination(SchemeDictionaryDestination):
             _make_executable(target)
         self.written += 1
         return RecordEntry(path, Hash(self.hash_algorithm, digests[self.hash_algorithm]), size)
+
+
+#: Linux ioctl: make the target share the source's blocks (btrfs, XFS, …)
+_FICLONE = 0x40049409
+
+
+def _clone(source: str, target: str) -> bool:
+    """Make *target* a reflink of *source* (Linux); False where the file system (or
+    the OS) offers none, leaving no *target*."""
+    if sys.platform != "linux":
+        return False
+    import fcntl
+
+    with open(source, "rb") as src, open(target, "wb") as dst:
+        try:
+            fcntl.ioctl(dst.fileno(), _FICLONE, src.fileno())
+            return True
+        except OSError:
+            pass
+    os.unlink(target)
+    return False
 
 
 def _umask() -> int:

@@ -21,7 +21,7 @@ import re
 import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, cast
+from typing import TYPE_CHECKING, Any, Protocol, cast
 from urllib.parse import unquote, urlsplit
 
 from poetry.core.packages.utils.link import Link
@@ -36,7 +36,7 @@ from poetry_plugin_multiarch.errors import ArtifactFetchError, ConfigError, Unha
 from poetry_plugin_multiarch.urls import redact_text, redact_url
 
 if TYPE_CHECKING:
-    from collections.abc import Callable, Mapping, Sequence
+    from collections.abc import Mapping, Sequence
 
     from cleo.io.io import IO
     from poetry.core.packages.package import Package
@@ -47,6 +47,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "DEADLINE_VARIABLE",
+    "ArchiveSink",
     "LockedArtifactChooser",
     "locked_links",
     "prefetch_artifacts",
@@ -103,17 +104,30 @@ def use_locked_artifacts(chooser: Chooser, io: IO) -> None:
 _DOWNLOADED = (None, "legacy", "url")
 
 
+class ArchiveSink(Protocol):
+    """Where checked archives go next (the unpacked-wheel cache); called from the
+    download threads."""
+
+    def holds(self, archive: Path, locked_hash: str) -> bool:
+        """Whether an installable copy of the archive with *locked_hash* (the lock's
+        hash for its file) exists already, built from an archive that matched it:
+        then the archive need not be read again."""
+
+    def checked(self, archive: Path, checked_hash: str) -> None:
+        """*archive* was just checked against the lock: its hash is *checked_hash*."""
+
+
 def prefetch_artifacts(
     executor: Executor,
     operations: Sequence[Operation],
     io: IO,
-    then: Callable[[Path, str], None] | None = None,
+    sink: ArchiveSink | None = None,
 ) -> None:
     """Download and hash-check every archive *operations* will install.
 
-    Archives land in Poetry's artifact cache, where the executor finds them. *then*
-    is called with each archive and its checked hash (``sha256:…``) in the download's
-    thread as soon as it is checked (the wheel cache unpacks it there).
+    Archives land in Poetry's artifact cache, where the executor finds them. With a
+    *sink*, an archive it :meth:`~ArchiveSink.holds` already (an unpacked wheel from
+    an earlier install) is not hashed again, and every archive checked is handed to it.
 
     :raises ArtifactFetchError: naming every package that failed, its URL (without
         credentials) and why; a download with the wrong hash is removed from the cache.
@@ -133,7 +147,7 @@ def prefetch_artifacts(
         io.write_line(f"<debug>multiarch: fetching {len(wanted)} locked artifacts first</debug>")
     workers = max(1, getattr(executor, "_max_workers", 1))
     with ThreadPoolExecutor(max_workers=workers) as threads:
-        fetch = functools.partial(_fetch, executor, deadline, then)
+        fetch = functools.partial(_fetch, executor, deadline, sink)
         results = list(threads.map(fetch, wanted))
     failures = [result for result in results if isinstance(result, str)]
     if failures:
@@ -200,7 +214,7 @@ def _same_file(a: os.stat_result, b: os.stat_result) -> bool:
 def _fetch(
     executor: Executor,
     deadline: float,
-    then: Callable[[Path, str], None] | None,
+    sink: ArchiveSink | None,
     operation: Operation,
 ) -> str | tuple[Path, tuple[os.stat_result, str]] | None:
     """Fetch one archive; return a line describing the failure, or the archive with
@@ -211,6 +225,8 @@ def _fetch(
     try:
         link = Link(url) if package.source_type == "url" else executor._chooser.choose_for(package)
         url = link.url_without_fragment
+        if sink is not None and (held := _held(executor, sink, link, package)) is not None:
+            return held
         session = _SourceScopedAuthenticator(executor._authenticator, package)
         download = functools.partial(_download, session, deadline=deadline)
         archive = executor._artifact_cache.get_cached_archive_for_link(
@@ -236,9 +252,26 @@ def _fetch(
             f"{label}: {redact_url(url)}: hash mismatch: got sha256:{actual},"
             f" poetry.lock has {locked or 'no hash for ' + archive.name}"
         )
-    if then is not None:
-        then(archive, checked)
+    if sink is not None:
+        sink.checked(archive, checked)
     return archive, (stat, checked)
+
+
+def _held(
+    executor: Executor, sink: ArchiveSink, link: Link, package: Package
+) -> tuple[Path, tuple[os.stat_result, str]] | None:
+    """The cached archive and its locked hash, when *sink* holds it already (and its
+    size is the recorded one): the executor finds it checked, and nothing reads it."""
+    # a file may be listed twice (once per platform of a pure wheel), with one hash
+    (locked, *others) = {f["hash"] for f in package.files if f.get("file") == link.filename} or {""}
+    if others or not locked.startswith("sha256:"):
+        return None
+    archive = executor._artifact_cache.get_cached_archive_for_link(link, strict=True)
+    if archive is None or _size_mismatch(archive, package) is not None:
+        return None
+    if not sink.holds(archive, locked):
+        return None
+    return archive, (archive.stat(), locked)
 
 
 def _size_mismatch(archive: Path, package: Package) -> str | None:

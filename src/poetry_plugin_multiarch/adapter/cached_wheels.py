@@ -21,7 +21,6 @@ from __future__ import annotations
 import os
 import shutil
 import threading
-import time
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -34,6 +33,7 @@ from poetry_plugin_multiarch.wheelcache import (
     CacheEntryError,
     LinkMode,
     MalformedWheel,
+    intact_entry,
     link_install,
     unpacked,
 )
@@ -92,9 +92,26 @@ class CachedWheelInstaller(WheelInstaller):
     _multiarch_io: IO
     _multiarch_entries: dict[Path, Path]
     _multiarch_lock: threading.Lock
+    _multiarch_unpacking: threading.BoundedSemaphore
     _multiarch_counts: dict[str, int]
 
-    def prepare(self, archive: Path, checked_hash: str) -> None:
+    def holds(self, archive: Path, locked_hash: str) -> bool:
+        """Whether the cache has a whole entry for *locked_hash* (see
+        :class:`~poetry_plugin_multiarch.adapter.artifacts.ArchiveSink`)."""
+        if archive.suffix != ".whl":
+            return False
+        try:
+            entry = intact_entry(self._multiarch_cache, locked_hash)
+        except (OSError, ValueError):
+            return False
+        if entry is None:
+            return False
+        with self._multiarch_lock:
+            self._multiarch_entries[archive] = entry
+            self._multiarch_counts["held"] += 1
+        return True
+
+    def checked(self, archive: Path, checked_hash: str) -> None:
         """Unpack *archive* (its hash *checked_hash* just checked) into the cache, or
         note why it will go through Poetry's installer. Thread-safe; never raises for
         a wheel the cache cannot serve."""
@@ -104,9 +121,9 @@ class CachedWheelInstaller(WheelInstaller):
         if algorithm != "sha256":
             self._note(f"{archive.name}: the lock's hash is {algorithm}, the cache keys by sha256")
             return
-        started = time.monotonic()
         try:
-            entry = unpacked(self._multiarch_cache, archive, digest)
+            with self._multiarch_unpacking:  # no more unpacking threads than cores
+                entry = unpacked(self._multiarch_cache, archive, digest)
         except MalformedWheel as e:
             self._note(str(e))
             return
@@ -115,7 +132,7 @@ class CachedWheelInstaller(WheelInstaller):
             return
         with self._multiarch_lock:
             self._multiarch_entries[archive] = entry
-            self._multiarch_counts["seconds_ms"] += int((time.monotonic() - started) * 1000)
+            self._multiarch_counts["unpacked"] += 1
 
     def install(self, wheel: Path) -> None:
         entry = self._multiarch_entries.get(wheel)
@@ -153,7 +170,7 @@ class CachedWheelInstaller(WheelInstaller):
             f"multiarch: {counts['wheels']} wheels installed from the unpacked-wheel cache"
             f" {self._multiarch_cache}: {counts['linked']} files hard-linked,"
             f" {counts['copied']} copied, {counts['written']} written"
-            f" (unpacking took {counts['seconds_ms'] / 1000:.2f} s of thread time)"
+            f" ({counts['held']} unpacked before, {counts['unpacked']} now)"
         )
 
     def _note(self, text: str) -> None:
@@ -192,8 +209,9 @@ def use_wheel_cache(
     installer._multiarch_io = io
     installer._multiarch_entries = {}
     installer._multiarch_lock = threading.Lock()
+    installer._multiarch_unpacking = threading.BoundedSemaphore(os.cpu_count() or 1)
     installer._multiarch_counts = dict.fromkeys(
-        ("wheels", "linked", "copied", "written", "seconds_ms"), 0
+        ("wheels", "linked", "copied", "written", "held", "unpacked"), 0
     )
     return installer
 

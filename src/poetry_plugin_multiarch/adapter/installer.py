@@ -17,6 +17,7 @@ The strict installer:
 
 from __future__ import annotations
 
+import time
 from collections import defaultdict
 from typing import TYPE_CHECKING, Any
 
@@ -155,10 +156,15 @@ class MultiarchInstaller(Installer):
         if not self._executor.enabled or self.is_dry_run():
             return super()._execute(operations)
         wheels = use_wheel_cache(self._executor._wheel_installer, self._config, self._io)
-        prefetch_artifacts(self._executor, operations, self._io, wheels.prepare if wheels else None)
+        started = time.monotonic()
+        prefetch_artifacts(self._executor, operations, self._io, wheels)
+        fetched = time.monotonic()
         status = super()._execute(operations)
         if wheels is not None and self._io.is_verbose() and (summary := wheels.summary()):
-            self._io.write_line(f"<debug>{summary}</debug>")
+            self._io.write_line(
+                f"<debug>{summary}; fetching, checking and unpacking took"
+                f" {fetched - started:.2f} s, installing {time.monotonic() - fetched:.2f} s</debug>"
+            )
         return status
 
 
