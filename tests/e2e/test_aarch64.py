@@ -38,9 +38,14 @@ def test_one_lock_installs_the_right_wheels_on_each_machine(
     make_machine_venv(interpreter, project / ".venv")
     index.clear_log()
 
-    result = poetry.run("install", cwd=project, home=home, env=interpreter.env)
+    result = poetry.run("install", "-v", cwd=project, home=home, env=interpreter.env)
 
     assert result.returncode == 0, result.stdout + result.stderr
+    # through the unpacked-wheel cache: each file a hard link to the cache's copy
+    assert "3 wheels installed from the unpacked-wheel cache" in result.stdout, result.stdout
+    (numpy_init,) = project.glob(".venv/lib/python3.*/site-packages/numpy/__init__.py")
+    cached = list((home / "cache" / "multiarch" / "unpacked-wheels").rglob("numpy/__init__.py"))
+    assert [p for p in cached if p.samefile(numpy_init)], cached
     report = venv_report(interpreter, project / ".venv", "jaxlib", "numpy", "jax")
     assert report["machine"] == machine  # the venv's own interpreter says so
     tag = WHEEL_TAG[machine]

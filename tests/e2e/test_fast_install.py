@@ -341,3 +341,30 @@ def test_cache_clear_deletes_the_unpacked_wheels(poetry: PoetryInstall, index, h
     shutil.rmtree(project / ".venv")
     ok(poetry, project, home, "install")
     assert len(cache_entries(home)) == 2
+
+
+def test_a_whole_entry_is_linked_without_reading_the_archive_again(
+    poetry: PoetryInstall, index, home, tmp_path
+) -> None:
+    first = rich_project(index, tmp_path, "first")
+    ok(poetry, first, home, "install")
+    (archive,) = (home / "cache" / "artifacts").rglob("rich_tool-1.0-py3-none-any.whl")
+    original = archive.read_bytes()
+    # other bytes of the same size in Poetry's artifact cache
+    archive.write_bytes(bytes(len(original)))
+    second = tmp_path / "second"
+    shutil.copytree(first, second, ignore=shutil.ignore_patterns(".venv"))
+
+    out = ok(poetry, second, home, "install", "-v")
+
+    # linked from the entry the lock's sha256 names: the archive was not read
+    assert "(2 unpacked before, 0 now)" in out, out
+    assert run_in_venv(second, "rich_tool-cli") == "hello\n"
+    # without the entry, the archive is read, and its hash checked, before any change
+    shutil.rmtree(home / CACHE)
+    third = tmp_path / "third"
+    shutil.copytree(first, third, ignore=shutil.ignore_patterns(".venv"))
+    result = poetry.run("install", cwd=third, home=home)
+    assert result.returncode == 1
+    assert "hash mismatch" in result.stderr + result.stdout
+    assert not (third / SITE / "rich_tool").exists()

@@ -146,9 +146,15 @@ def prefetch_artifacts(
     if io.is_verbose():
         io.write_line(f"<debug>multiarch: fetching {len(wanted)} locked artifacts first</debug>")
     workers = max(1, getattr(executor, "_max_workers", 1))
+    fetch = functools.partial(_fetch, executor, deadline, sink)
     with ThreadPoolExecutor(max_workers=workers) as threads:
-        fetch = functools.partial(_fetch, executor, deadline, sink)
-        results = list(threads.map(fetch, wanted))
+        # largest first (by the sizes the lock records): the longest downloads and
+        # unpacks start at once instead of being the tail; failures are told in order
+        started = {
+            id(op): threads.submit(fetch, op)
+            for op in sorted(wanted, key=_largest_file, reverse=True)
+        }
+        results = [started[id(op)].result() for op in wanted]
     failures = [result for result in results if isinstance(result, str)]
     if failures:
         raise ArtifactFetchError(
@@ -159,6 +165,10 @@ def prefetch_artifacts(
         )
     checked = dict(result for result in results if isinstance(result, tuple))
     executor._validate_archive_hash = _CheckedArchives(checked)  # type: ignore[method-assign]
+
+
+def _largest_file(operation: Operation) -> int:
+    return max((int(f.get("size") or 0) for f in operation.package.files), default=0)
 
 
 def _refuse_unhashed(operations: Sequence[Operation]) -> None:
