@@ -41,7 +41,7 @@ from collections.abc import Collection, Iterable, Iterator, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
-from typing import IO, TYPE_CHECKING, Any, BinaryIO, Literal, cast
+from typing import IO, TYPE_CHECKING, Any, BinaryIO, Literal, NamedTuple, cast
 
 from installer import install
 from installer.destinations import SchemeDictionaryDestination
@@ -196,8 +196,7 @@ def _hex_digest(sha256: str) -> str:
     return digest
 
 
-@dataclass(frozen=True)
-class _File:
+class _File(NamedTuple):
     """One file of an entry: its RECORD row as the venv's RECORD will carry it (sha256),
     whether it is executable, and the size and mtime it had when unpacked."""
 
@@ -225,7 +224,7 @@ class _Manifest:
                 "distribution": self.distribution,
                 "version": self.version,
                 "dist_info": self.dist_info,
-                "files": [[f.path, f.hash, f.size, f.executable, f.mtime_ns] for f in self.files],
+                "files": [list(f) for f in self.files],
             },
             separators=(",", ":"),
         )
@@ -250,21 +249,20 @@ class _Manifest:
 def _manifest_if_intact(entry: Path, digest: str) -> _Manifest | None:
     """The entry's manifest if it and every file it lists are as unpacked, else None."""
     try:
-        manifest = _Manifest.from_json((entry / MANIFEST).read_text("utf-8"), digest)
+        text = (entry / MANIFEST).read_text("utf-8")
+        manifest = _Manifest.from_json(text, digest)
     except (OSError, ValueError, KeyError, TypeError):
         return None
     if manifest is None:
         return None
-    files = entry / FILES
+    files = os.path.join(entry, FILES)
+    join, stat_, is_regular = os.path.join, os.stat, stat.S_ISREG
     for file in manifest.files:
         try:
-            st = os.stat(files / file.path)
+            st = stat_(join(files, file.path))
         except OSError:
             return None
-        if not stat.S_ISREG(st.st_mode) or (st.st_size, st.st_mtime_ns) != (
-            file.size,
-            file.mtime_ns,
-        ):
+        if not is_regular(st.st_mode) or st.st_size != file.size or st.st_mtime_ns != file.mtime_ns:
             return None
     return manifest
 
