@@ -45,6 +45,7 @@ from typing import IO, TYPE_CHECKING, Any, BinaryIO, Literal, NamedTuple, cast
 
 from installer import install
 from installer.destinations import SchemeDictionaryDestination
+from installer.exceptions import InvalidWheelSource
 from installer.records import Hash, InvalidRecordEntry, RecordEntry, parse_record_file
 from installer.sources import WheelSource
 from installer.utils import Scheme, parse_metadata_file, parse_wheel_filename
@@ -280,34 +281,38 @@ def _discard(entry: Path) -> None:
 def _build(building: Path, archive_path: Path, digest: str, *, verify_contents: bool) -> None:
     with zipfile.ZipFile(archive_path) as zf:
         plan, distribution, version, dist_info = _check_wheel(zf, archive_path)
-        files_dir = building / FILES
+        files_dir = os.fspath(building / FILES)
         made: set[str] = set()
         files: list[_File] = []
         issues: list[str] = []
         for info, record in plan:
             parent = posixpath.dirname(info.filename)
             if parent not in made:
-                (files_dir / parent).mkdir(parents=True, exist_ok=True)
+                os.makedirs(os.path.join(files_dir, parent), exist_ok=True)
                 made.add(parent)
-            target = files_dir / info.filename
             # sha256 is what the venv's RECORD carries; hash here only what RECORD lacks
             wanted = {"sha256"} if record.hash_ is None or record.hash_.name != "sha256" else set()
             if verify_contents and record.hash_ is not None:
                 wanted.add(record.hash_.name)
+            mode = info.external_attr >> 16
+            executable = bool(mode and stat.S_ISREG(mode) and mode & 0o111)
+            target = os.path.join(files_dir, info.filename)
             with zf.open(info) as source, open(target, "wb") as sink:
                 digests = _copy_hashing(source, sink, wanted)
+                sink.flush()  # the mtime recorded is the last write's
+                if executable and _FCHMOD:
+                    os.fchmod(sink.fileno(), _EXECUTABLE)
+                st = os.fstat(sink.fileno())
+            if executable and not _FCHMOD:  # Windows before Python 3.13
+                os.chmod(target, _EXECUTABLE)
+                st = os.stat(target)
             if (
                 verify_contents
                 and record.hash_ is not None
                 and digests[record.hash_.name] != record.hash_.value
             ):
                 issues.append(f"{info.filename}: content does not match its RECORD hash")
-            mode = info.external_attr >> 16
-            executable = bool(mode and stat.S_ISREG(mode) and mode & 0o111)
-            if executable:
-                _make_executable(target)
             sha = digests["sha256"] if "sha256" in digests else cast(Hash, record.hash_).value
-            st = os.stat(target)
             files.append(_File(info.filename, sha, st.st_size, executable, st.st_mtime_ns))
         if issues:
             raise MalformedWheel(archive_path, issues)
@@ -454,7 +459,7 @@ def link_install(
         # the wheel's own files under its root go in one tight loop; ``installer``
         # handles the rest (.data, scripts, metadata, RECORD) as it would
         source.placed = destination.place_root_files(
-            os.fspath(entry_dir / FILES), manifest, _root_scheme(source)
+            os.fspath(entry_dir / FILES), manifest, _root_scheme(source), source.data_dir + "/"
         )
         install(source=source, destination=destination, additional_metadata=metadata)
     except FileNotFoundError as e:
@@ -465,8 +470,14 @@ def link_install(
 
 
 def _root_scheme(source: WheelSource) -> Scheme:
-    """Where the wheel's root goes, read from WHEEL as ``installer`` reads it."""
+    """Where the wheel's root goes, read from WHEEL as ``installer`` reads it (and
+    refused, before any file is placed, where ``installer`` would refuse it)."""
     metadata = parse_metadata_file(source.read_dist_info("WHEEL"))
+    version = metadata["Wheel-Version"]
+    if not (version and version.startswith("1.")):
+        raise InvalidWheelSource(
+            source, f"Incompatible Wheel-Version {version}, only support version 1.x wheels."
+        )
     return cast(Scheme, "purelib" if metadata["Root-Is-Purelib"] == "true" else "platlib")
 
 
@@ -579,18 +590,18 @@ class _LinkingDestination(SchemeDictionaryDestination):
         self.linked = self.copied = self.written = 0
 
     def place_root_files(
-        self, files_root: str, manifest: _Manifest, scheme: Scheme
+        self, files_root: str, manifest: _Manifest, scheme: Scheme, data_dir: str
     ) -> frozenset[str]:
         """Link (or copy) every file of the wheel's root (not ``.data``, not RECORD) into
         *scheme*, without ``installer``'s per-file work; their RECORD rows join the
         others in :meth:`finalize_installation`. Returns their paths."""
-        dist_info = manifest.dist_info
-        data_dir = dist_info.removesuffix(".dist-info") + ".data/"
-        record = f"{dist_info}/RECORD"
+        record = f"{manifest.dist_info}/RECORD"
         placed = []
         for file in manifest.files:
             path = file.path
-            if path.startswith(data_dir) or path == record:
+            # left to installer: .data (schemes), RECORD, and files in a __pycache__
+            # directory (installer 0.7 installs them, 1.x skips them with a warning)
+            if path.startswith(data_dir) or path == record or "/__pycache__/" in f"/{path}":
                 continue
             target = self._target(scheme, path)
             self._place(os.path.join(files_root, path), target, file.executable)
@@ -710,9 +721,13 @@ def _umask() -> int:
 _UMASK = _umask()
 
 
+#: Mode ``installer`` gives an executable file (rwx for whom the umask allows).
+_EXECUTABLE = 0o777 & ~_UMASK | 0o111
+_FCHMOD = hasattr(os, "fchmod")
+
+
 def _make_executable(path: str | os.PathLike[str]) -> None:
-    """Mode ``installer`` gives an executable file (rwx for whom the umask allows)."""
-    os.chmod(path, 0o777 & ~_UMASK | 0o111)
+    os.chmod(path, _EXECUTABLE)
 
 
 def _replace(target: str) -> None:

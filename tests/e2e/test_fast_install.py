@@ -18,7 +18,12 @@ from tests.harness.checks import ok, venv_files
 from tests.harness.index import IndexServer
 from tests.harness.poetry import PoetryInstall, isolated_environment
 from tests.harness.project import alternatives, write_project
-from tests.harness.wheels import build_rich_wheel, build_wheel, build_wheel_from_files
+from tests.harness.wheels import (
+    build_rich_wheel,
+    build_sdist,
+    build_wheel,
+    build_wheel_from_files,
+)
 
 pytestmark = [pytest.mark.e2e, pytest.mark.x86_64_host]
 
@@ -368,3 +373,32 @@ def test_a_whole_entry_is_linked_without_reading_the_archive_again(
     assert result.returncode == 1
     assert "hash mismatch" in result.stderr + result.stdout
     assert not (third / SITE / "rich_tool").exists()
+
+
+@pytest.mark.parametrize("no_binary", [False, True])
+def test_sdists_and_no_binary_keep_poetrys_build_path(
+    poetry: PoetryInstall, index, home, tmp_path, no_binary
+) -> None:
+    # src-only has only an sdist; both has a wheel and an sdist
+    index.publish(build_sdist(tmp_path / "dist", "src-only", "1.0", buildable=True))
+    index.publish(build_sdist(tmp_path / "dist", "both", "1.0", buildable=True))
+    index.publish(build_wheel(tmp_path / "dist", "both", "1.0"))
+    deps = 'src-only = "1.0"\nboth = "1.0"\n'
+    project = write_project(tmp_path / "project", deps, {"main": index.index_url()})
+    ok(poetry, project, home, "lock")
+    env = {"POETRY_INSTALLER_NO_BINARY": "both"} if no_binary else {}
+
+    result = poetry.run("install", "-v", cwd=project, home=home, env=env)
+
+    assert result.returncode == 0, result.stdout + result.stderr
+    artifact = "import {0}; print({0}.ARTIFACT)"
+    assert run_in_venv(project, "python", "-c", artifact.format("src_only")) == "sdist\n"
+    both = run_in_venv(project, "python", "-c", artifact.format("both")).strip()
+    if no_binary:  # built from its sdist by Poetry, installed by Poetry's installer
+        assert both == "sdist"
+        assert SUMMARY not in result.stdout
+    else:
+        assert both == "both-1.0-py3-none-any.whl"
+        assert f"1 {SUMMARY}" in result.stdout
+    # stock Poetry sees both as installed
+    assert "No dependencies to install or update" in stock(poetry, project, home, "install")

@@ -85,8 +85,17 @@ def build_wheel(
     return path
 
 
-def build_sdist(directory: Path, name: str, version: str, *, requires: Iterable[str] = ()) -> Path:
-    """Write a PEP 517 sdist (flit-free: a tiny setuptools-less pyproject)."""
+def build_sdist(
+    directory: Path,
+    name: str,
+    version: str,
+    *,
+    requires: Iterable[str] = (),
+    buildable: bool = False,
+) -> Path:
+    """Write an sdist: PKG-INFO and the module. With *buildable*, a PEP 517 one an
+    installer can build offline: an in-tree backend (``backend-path``) that needs
+    nothing installed and writes a ``py3-none-any`` wheel of the module."""
     module = _module_name(name)
     base = f"{module}-{version}"
     pkg_info = "\n".join(
@@ -97,6 +106,13 @@ def build_sdist(directory: Path, name: str, version: str, *, requires: Iterable[
         f"{base}/PKG-INFO": pkg_info + "\n",
         f"{base}/{module}/__init__.py": f'__version__ = "{version}"\nARTIFACT = "sdist"\n',
     }
+    if buildable:
+        files[f"{base}/pyproject.toml"] = (
+            '[build-system]\nrequires = []\nbuild-backend = "tiny_backend"\nbackend-path = ["."]\n'
+        )
+        files[f"{base}/tiny_backend.py"] = _TINY_BACKEND.format(
+            module=module, metadata=pkg_info + "\n", dist_info=f"{module}-{version}.dist-info"
+        )
     directory.mkdir(parents=True, exist_ok=True)
     path = directory / f"{base}.tar.gz"
     # gzip's header holds a time too: fixed, so one build's bytes equal another's
@@ -112,6 +128,43 @@ def build_sdist(directory: Path, name: str, version: str, *, requires: Iterable[
             info.mtime = 0
             tf.addfile(info, io.BytesIO(data))
     return path
+
+
+#: An in-tree PEP 517 backend for :func:`build_sdist` (``str.format``: module,
+#: metadata, dist_info).
+_TINY_BACKEND = '''"""Builds this sdist's wheel with the standard library only."""
+import base64, hashlib, os, zipfile
+
+MODULE, METADATA, DIST_INFO = {module!r}, {metadata!r}, {dist_info!r}
+
+
+def get_requires_for_build_wheel(config_settings=None):
+    return []
+
+
+def get_requires_for_build_sdist(config_settings=None):
+    return []
+
+
+def build_wheel(wheel_directory, config_settings=None, metadata_directory=None):
+    with open(os.path.join(MODULE, "__init__.py"), "rb") as f:
+        init = f.read()
+    files = {{
+        MODULE + "/__init__.py": init,
+        DIST_INFO + "/METADATA": METADATA.encode(),
+        DIST_INFO + "/WHEEL": b"Wheel-Version: 1.0\\nRoot-Is-Purelib: true\\nTag: py3-none-any\\n",
+    }}
+    name = DIST_INFO[: -len(".dist-info")] + "-py3-none-any.whl"
+    record = []
+    with zipfile.ZipFile(os.path.join(wheel_directory, name), "w") as zf:
+        for arcname, data in files.items():
+            zf.writestr(arcname, data)
+            digest = base64.urlsafe_b64encode(hashlib.sha256(data).digest()).rstrip(b"=")
+            record.append(arcname + ",sha256=" + digest.decode() + "," + str(len(data)))
+        record.append(DIST_INFO + "/RECORD,,")
+        zf.writestr(DIST_INFO + "/RECORD", "\\n".join(record) + "\\n")
+    return name
+'''
 
 
 def build_wheel_from_files(

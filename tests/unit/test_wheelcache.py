@@ -15,6 +15,7 @@ from pathlib import Path
 import pytest
 from installer import install
 from installer.destinations import SchemeDictionaryDestination
+from installer.exceptions import InvalidWheelSource
 from installer.sources import WheelFile
 
 from poetry_plugin_multiarch import wheelcache
@@ -187,6 +188,33 @@ class TestSameAsInstaller:
         reference_install(wheel, tmp_path / "ref", "/py")
         fast_install(unpacked(cache, wheel, sha256_of(wheel)), tmp_path / "fast", "/py")
         assert record_rows(tmp_path / "fast") == record_rows(tmp_path / "ref")
+
+    @pytest.mark.filterwarnings("ignore:Skip installing:RuntimeWarning")
+    def test_files_in_a_pycache_directory_are_treated_as_installer_treats_them(
+        self, cache: Path, tmp_path: Path
+    ) -> None:
+        # installer 1.x skips them (with a warning), 0.7 installs them: the same here
+        pyc = "rich_tool/__pycache__/cli.cpython-311.pyc"
+        wheel = build_rich_wheel(tmp_path / "wheels", extra={pyc: b"\x00" * 16})
+        reference_install(wheel, tmp_path / "ref", "/py")
+        entry = unpacked(cache, wheel, sha256_of(wheel))
+        fast_install(entry, tmp_path / "fast", "/py")
+
+        assert tree(tmp_path / "fast") == tree(tmp_path / "ref")
+        assert record_rows(tmp_path / "fast") == record_rows(tmp_path / "ref")
+
+    def test_a_wheel_of_another_major_version_is_refused_before_any_file_is_placed(
+        self, cache: Path, tmp_path: Path
+    ) -> None:
+        wheel_text = "Wheel-Version: 2.0\nRoot-Is-Purelib: true\nTag: py3-none-any\n"
+        wheel = build_rich_wheel(
+            tmp_path / "wheels", extra={"rich_tool-1.0.dist-info/WHEEL": wheel_text}
+        )
+        entry = unpacked(cache, wheel, sha256_of(wheel))
+
+        with pytest.raises(InvalidWheelSource, match=r"Incompatible Wheel-Version 2\.0"):
+            fast_install(entry, tmp_path / "fast", "/py")
+        assert not [p for p in (tmp_path / "fast").rglob("*") if p.is_file()]
 
     def test_plain_wheel_from_the_harness(self, cache: Path, tmp_path: Path) -> None:
         wheel = build_wheel(tmp_path / "wheels", "demo", "2.0", "cp311-cp311-manylinux_2_17_x86_64")
