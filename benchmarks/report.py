@@ -33,8 +33,11 @@ CHECK_TARGET = 1.0
 INSTALL_EMPTY_TARGET = 0.50
 #: issue 12: the same with the artifact cache warm (the CI case: cache restored)
 INSTALL_WARM_TARGET = 0.20
-#: the warm install's reference contenders (run.py's names)
-STARTUP, COPY, FLOOR, NOOP = "start-up", "cp -al", "floor", "no-op"
+#: The warm install's reference contenders besides plugin, stock and uv: the floor's
+#: two parts (summed round by round into "floor"), stock Poetry's no-op install, and
+#: stock Poetry's `install --dry-run` from no venv (every fixed cost of an install into
+#: a fresh venv: start-up, creating the venv, the lock, the solver; nothing installed).
+STARTUP, COPY, FLOOR, NOOP, DRY_RUN = "start-up", "cp -al", "floor", "no-op", "dry-run"
 
 
 @dataclass(frozen=True)
@@ -338,6 +341,7 @@ _WARM_NAMES = {
     COPY: "`cp -al` of an installed venv's site-packages",
     FLOOR: "**floor**: start-up + `cp -al`, per round",
     NOOP: "stock Poetry, `poetry install` with everything installed (no-op)",
+    DRY_RUN: "stock Poetry, `poetry install --dry-run` from no venv (fixed costs)",
 }
 
 
@@ -365,7 +369,14 @@ def install_targets_section(
         f" {warm.pages(name)} | {warm.downloads(name)} |"
         for name, text in _WARM_NAMES.items()
     ]
-    for name, base in (("plugin", "stock"), ("uv", "stock"), ("plugin", "uv"), ("plugin", FLOOR)):
+    pairs = (
+        ("plugin", "stock"),
+        ("uv", "stock"),
+        ("plugin", "uv"),
+        ("plugin", FLOOR),
+        (DRY_RUN, "stock"),
+    )
+    for name, base in pairs:
         table.append(
             f"| **{name} / {base}**, per pair | {_ratio(warm.ratio(name, base))} |"
             f" {_ratio(warm.ratio(name, base, 'rss'))} | | |"
@@ -413,6 +424,11 @@ def install_targets_section(
   Poetry's fixed cost of an install (start-up, the lock, the solver run against it,
   reading the venv) with no package to touch. Not part of the floor; shown for where
   the rest goes.
+- **dry-run**: stock Poetry's `poetry install --dry-run` with the project's `.venv`
+  deleted first: start-up, creating the venv, reading the lock and the solver run
+  against it, installing nothing. Every install into a fresh venv pays this before
+  its first file, so **dry-run / stock** is the lowest plugin / stock ratio a plugin
+  running inside Poetry can reach on this box.
 
 All venvs, and the copy, hold the same distributions (checked after the rounds).
 

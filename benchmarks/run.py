@@ -66,6 +66,7 @@ from benchmarks.measure import (  # noqa: E402
     time_command,
 )
 from benchmarks.mirror import real_mirror, stand_in_mirror  # noqa: E402
+from benchmarks.report import COPY, DRY_RUN, FLOOR, NOOP, STARTUP  # noqa: E402
 from poetry_plugin_multiarch.targets import PYTHON_MINORS  # noqa: E402
 
 
@@ -191,11 +192,6 @@ def install_comparison(
     return result
 
 
-#: The warm install's reference contenders besides plugin, stock and uv: the floor's
-#: two parts (summed round by round into "floor") and stock Poetry's no-op install.
-STARTUP, COPY, FLOOR, NOOP = "start-up", "cp -al", "floor", "no-op"
-
-
 def install_warm_comparison(session: Session, title: str, project: Project, tag: str) -> Comparison:
     """Issue 12's CI case: `poetry install` (plugin, stock) and `uv sync` into a fresh
     venv with the artifact cache warm. Each contender keeps its own Poetry home (cache,
@@ -217,7 +213,8 @@ def install_warm_comparison(session: Session, title: str, project: Project, tag:
     run_measured(uv_command(tools, "lock", cwd=uv_dir, cache=session.fresh("uv-cache")))
     stock_dir = work / f"{tag}-warm-stock"
     floor_dir = work / f"{tag}-warm-floor"
-    for copy in (stock_dir, floor_dir):
+    dry_dir = work / f"{tag}-warm-dry-run"
+    for copy in (stock_dir, floor_dir, dry_dir):
         shutil.copytree(plugin_dir, copy)  # the same pyproject.toml and poetry.lock
     homes = {name: work / f"{tag}-warm-home-{name}" for name in ("plugin", "stock", "floor")}
     for home in homes.values():
@@ -251,6 +248,10 @@ def install_warm_comparison(session: Session, title: str, project: Project, tag:
     def noop() -> Command:
         return poetry_command(tools.stock, "install", cwd=floor_dir, home=homes["floor"])
 
+    def dry_run() -> Command:
+        shutil.rmtree(dry_dir / ".venv", ignore_errors=True)
+        return poetry_command(tools.stock, "install", "--dry-run", cwd=dry_dir, home=homes["floor"])
+
     result = session.compare(
         title,
         [
@@ -262,6 +263,7 @@ def install_warm_comparison(session: Session, title: str, project: Project, tag:
             Contender(STARTUP, startup),
             Contender(COPY, hard_link_copy),
             Contender(NOOP, noop),
+            Contender(DRY_RUN, dry_run),
         ],
         warmup=True,  # primes every cache
     )
@@ -269,7 +271,7 @@ def install_warm_comparison(session: Session, title: str, project: Project, tag:
         Sample(a.seconds + b.seconds, max(a.max_rss_mib, b.max_rss_mib), a.index_pages)
         for a, b in zip(result.samples[STARTUP], result.samples[COPY], strict=True)
     ]
-    for base in ("uv", FLOOR):
+    for base in ("uv", FLOOR, DRY_RUN):
         ratio = result.ratio("plugin", base)
         print(f"  plugin / {base}: median {ratio.median:.2f} ({ratio.low:.2f}–{ratio.high:.2f})")
     installed = {

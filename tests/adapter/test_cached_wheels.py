@@ -2,17 +2,23 @@
 
 from __future__ import annotations
 
+import hashlib
 from pathlib import Path
 
 import pytest
+from cleo.io.buffered_io import BufferedIO
+from cleo.io.outputs.output import Verbosity
 
 from poetry_plugin_multiarch.adapter.cached_wheels import (
+    CachedWheelInstaller,
     clear_unpacked_wheels,
     count_unpacked_wheels,
     link_mode,
     unpacked_wheels_dir,
+    use_wheel_cache,
 )
 from poetry_plugin_multiarch.errors import ConfigError
+from tests.harness.wheels import build_wheel, sha256_of
 
 
 @pytest.mark.parametrize(
@@ -53,3 +59,48 @@ def test_clear_deletes_every_entry_and_counts_only_whole_ones(tmp_path: Path) ->
     assert not root.exists()
     assert list((tmp_path / "multiarch").iterdir()) == []
     assert clear_unpacked_wheels(config) == (root, 0)  # type: ignore[arg-type]
+
+
+def _installer(tmp_path: Path, io: BufferedIO) -> CachedWheelInstaller:
+    from poetry.installation.wheel_installer import WheelInstaller
+    from poetry.utils.env import MockEnv
+
+    installer = use_wheel_cache(
+        WheelInstaller(MockEnv(path=tmp_path / "venv")),
+        _Config(tmp_path / "cache"),  # type: ignore[arg-type]
+        io,
+        environ={},
+    )
+    assert installer is not None
+    return installer
+
+
+def test_an_archive_the_cache_cannot_unpack_is_left_to_poetrys_installer(tmp_path: Path) -> None:
+    io = BufferedIO()
+    io.set_verbosity(Verbosity.VERBOSE)
+    installer = _installer(tmp_path, io)
+    garbage = tmp_path / "demo-1.0-py3-none-any.whl"
+    garbage.write_bytes(b"not a zip")
+
+    installer.checked(garbage, "sha256:" + hashlib.sha256(b"not a zip").hexdigest())
+
+    assert installer._multiarch_entries == {}
+    assert (
+        "multiarch: installing through Poetry's wheel installer:"
+        " demo-1.0-py3-none-any.whl: the unpacked-wheel cache failed" in io.fetch_output()
+    )
+    assert installer.summary() is None
+
+
+def test_a_wheel_is_held_only_when_its_entry_is_whole(tmp_path: Path) -> None:
+    installer = _installer(tmp_path, BufferedIO())
+    wheel = build_wheel(tmp_path / "dist", "demo", "1.0")
+    digest = "sha256:" + sha256_of(wheel)
+    assert not installer.holds(wheel, digest)  # nothing unpacked yet
+
+    installer.checked(wheel, digest)
+    assert installer.holds(wheel, digest)
+    (entry,) = installer._multiarch_entries.values()
+    (entry / "files" / "demo" / "__init__.py").write_text("changed")
+    assert not installer.holds(wheel, digest)
+    assert not installer.holds(tmp_path / "demo-1.0.tar.gz", digest)  # sdists never

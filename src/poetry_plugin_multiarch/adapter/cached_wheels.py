@@ -127,7 +127,8 @@ class CachedWheelInstaller(WheelInstaller):
         except MalformedWheel as e:
             self._note(str(e))
             return
-        except (CacheEntryError, OSError) as e:
+        except Exception as e:  # no zip, a cache that cannot be written, …: Poetry's
+            # installer then meets the archive as it would without the plugin
             self._note(f"{archive.name}: the unpacked-wheel cache failed: {e}")
             return
         with self._multiarch_lock:
