@@ -105,9 +105,11 @@ def use_venv_platform_tags(env: Env, io: IO) -> None:
 def venv_scheme(env: Env) -> dict[str, str]:
     """The venv's install scheme (``purelib``, ``platlib``, ``scripts``, ``data``,
     ``include``…) as Poetry's wheel installer reads it: ``Env.paths`` before 2.3,
-    ``Env.scheme_dict`` (the same, for the venv's interpreter) from 2.3 on."""
+    ``Env.scheme_dict`` (the same, for the venv's interpreter) from 2.3 on; the paths
+    only (2.3 and 2.4 keep other values, such as lists, in it too)."""
     scheme = getattr(env, "scheme_dict", None)
-    return dict(scheme if scheme is not None else env.paths)
+    paths = scheme if scheme is not None else env.paths
+    return {key: value for key, value in paths.items() if isinstance(value, str)}
 
 
 class LinkHookChooser(Chooser):
