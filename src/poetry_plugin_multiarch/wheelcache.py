@@ -10,13 +10,15 @@ archive every file in RECORD, with the right sizes: anything else is
 :class:`MalformedWheel`. An entry whose files went missing or changed (size or mtime
 differs from the manifest, e.g. a venv's hard link written through) is rebuilt.
 
-:func:`link_install` installs an entry into a venv scheme through ``installer``'s own
-``install()``: a :class:`installer.sources.WheelSource` reads the entry, a
-:class:`installer.destinations.SchemeDictionaryDestination` places each file by a hard
-link (or a copy across file systems, or when asked) and records the hash the wheel's
-RECORD gave for it instead of hashing it again. What differs per venv is written:
-console/GUI scripts, ``.data/scripts`` (their ``#!python`` shebang), INSTALLER,
-``direct_url.json`` and RECORD. Works with ``installer`` 0.7 (Poetry 2.0–2.3) and 1.x.
+:func:`link_install` installs an entry into a venv scheme: the files of the wheel's root
+are hard-linked (or copied across file systems, or when asked; a reflink first where
+the file system offers one) in one loop, then ``installer``'s own ``install()`` does
+the rest — a :class:`installer.sources.WheelSource` reads the entry, a
+:class:`installer.destinations.SchemeDictionaryDestination` places ``.data`` files and
+writes what differs per venv: console/GUI scripts, ``.data/scripts`` (their
+``#!python`` shebang), INSTALLER, ``direct_url.json`` and RECORD, with the hash the
+wheel's RECORD gave for each linked file instead of hashing it again. Works with
+``installer`` 0.7 (Poetry 2.0–2.3) and 1.x.
 """
 
 from __future__ import annotations

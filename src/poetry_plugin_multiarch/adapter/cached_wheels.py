@@ -3,12 +3,14 @@
 :func:`use_wheel_cache` turns the executor's ``WheelInstaller`` into a
 :class:`CachedWheelInstaller` in place (``__class__``, as for the chooser), so Poetry
 still decides what to install, in which order, and writes ``direct_url.json`` itself.
-While :func:`~poetry_plugin_multiarch.adapter.artifacts.prefetch_artifacts` checks each
-archive's hash, :meth:`CachedWheelInstaller.prepare` unpacks the wheel once into the
-cache (:mod:`poetry_plugin_multiarch.wheelcache`), in the download threads and before
-the venv changes; installing it then links the entry's files into the venv. A wheel
-the cache cannot serve (an unusual hash, a RECORD that does not match the archive, a
-cache that cannot be written) goes through Poetry's own installer, with a ``-v`` note.
+It is the sink of :func:`~poetry_plugin_multiarch.adapter.artifacts.prefetch_artifacts`:
+an archive whose entry is whole already (:meth:`CachedWheelInstaller.holds`) is not
+read again; any other is unpacked once into the cache
+(:mod:`poetry_plugin_multiarch.wheelcache`) right after its hash is checked
+(:meth:`CachedWheelInstaller.checked`), in the download threads and before the venv
+changes. Installing it then links the entry's files into the venv. A wheel the cache
+cannot serve (an unusual hash, a RECORD that does not match the archive, a cache that
+cannot be written) goes through Poetry's own installer, with a ``-v`` note.
 
 ``MULTIARCH_LINK_MODE`` (a machine's setting, like the download deadline) chooses how
 files get into the venv: ``hardlink`` (default; a copy where the venv is on another
