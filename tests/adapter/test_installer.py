@@ -135,6 +135,9 @@ def test_chooser_without_locked_urls_hashes_bare_index_links_and_says_so(tmp_pat
             "multiarch: poetry.lock names no artifact URLs for jaxlib (0.1.71);"
             " reading the index page of source main"
         ) in io.fetch_output()
+        # said once: the install asks again for the link prefetch chose
+        assert chooser.choose_for(package) == link
+        assert "no artifact URLs" not in io.fetch_output()
     finally:
         server.stop()
 

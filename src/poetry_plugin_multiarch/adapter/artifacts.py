@@ -81,10 +81,13 @@ class LockedArtifactChooser(LinkHookChooser):
     """
 
     _multiarch_io: IO
+    _multiarch_told: set[str]
 
     def links_instead(self, package: Package) -> list[Link] | None:
         links = locked_links(package)
-        if links is None and self._multiarch_io.is_verbose():
+        told = self._multiarch_told
+        if links is None and self._multiarch_io.is_verbose() and package.unique_name not in told:
+            told.add(package.unique_name)  # once, though prefetch and install both ask
             self._multiarch_io.write_line(
                 f"<debug>multiarch: poetry.lock names no artifact URLs for"
                 f" {package.pretty_name} ({package.full_pretty_version});"
@@ -97,6 +100,7 @@ def use_locked_artifacts(chooser: Chooser, io: IO) -> None:
     """Turn the executor's *chooser* into a :class:`LockedArtifactChooser`. Idempotent."""
     chooser.__class__ = LockedArtifactChooser
     chooser._multiarch_io = io  # type: ignore[attr-defined]
+    chooser._multiarch_told = set()  # type: ignore[attr-defined]
 
 
 #: Source types whose archive the executor downloads (git, file and directory
