@@ -236,7 +236,7 @@ def _placeholder_files(prefetch):
     lock written afterwards is the test's). A real Executor sees the package as it is:
     refused, as in use."""
 
-    def prefetch_artifacts(executor, operations, io):
+    def prefetch_artifacts(executor, operations, io, sink=None):
         global _for_test_executor
         fake = type(executor)._execute_install is not Executor._execute_install
         saved = []
@@ -254,7 +254,7 @@ def _placeholder_files(prefetch):
                 package.files = [{"file": name, "hash": "sha256:" + "0" * 64}]
         _for_test_executor = fake
         try:
-            return prefetch(executor, operations, io)
+            return prefetch(executor, operations, io, sink)
         finally:
             _for_test_executor = False
             for package, files in saved:
