@@ -27,8 +27,9 @@ from tests.harness.wheels import (
 
 pytestmark = [pytest.mark.e2e, pytest.mark.x86_64_host]
 
-#: the plugin's cache under a test home's Poetry cache dir
-CACHE = Path("cache", "multiarch", "unpacked-wheels")
+#: the plugin's cache under Poetry's cache dir (a test home's is ``home / "cache"``)
+UNPACKED = Path("multiarch", "unpacked-wheels")
+CACHE = Path("cache") / UNPACKED
 SITE = Path(".venv", "lib", "python3.11", "site-packages")
 SUMMARY = "wheels installed from the unpacked-wheel cache"
 FALLBACK = "installing through Poetry's wheel installer"
@@ -82,8 +83,9 @@ def modes(project: Path) -> dict[str, bool]:
     }
 
 
-def cache_entries(home: Path) -> list[Path]:
-    root = home / CACHE
+def cache_entries(cache_dir: Path) -> list[Path]:
+    """The unpacked-wheel cache's entries under Poetry's cache dir *cache_dir*."""
+    root = cache_dir / UNPACKED
     return sorted(e for shard in root.iterdir() for e in shard.iterdir()) if root.exists() else []
 
 
@@ -131,7 +133,7 @@ def test_fast_path_installs_what_stock_poetry_installs_and_stock_poetry_manages_
     assert shebang == f"#!{fast / '.venv' / 'bin' / 'python'}"
     # the package's files are hard links to the cache's
     data = fast / SITE / "rich_tool" / "sub" / "data.bin"
-    (entry,) = [e for e in cache_entries(home) if (e / "files" / "rich_tool").exists()]
+    (entry,) = [e for e in cache_entries(home / "cache") if (e / "files" / "rich_tool").exists()]
     assert os.path.samefile(data, entry / "files" / "rich_tool" / "sub" / "data.bin")
 
     # stock Poetry sees the venv as installed, and removes from it cleanly
@@ -151,7 +153,7 @@ def test_an_upgrade_replaces_files_and_stock_sync_removes_them(
 ) -> None:
     project = rich_project(index, tmp_path)
     ok(poetry, project, home, "install")
-    old_entry_files = {e: sorted(e.rglob("*")) for e in cache_entries(home)}
+    old_entry_files = {e: sorted(e.rglob("*")) for e in cache_entries(home / "cache")}
     # 2.0 drops rich_tool/sub/data.bin and adds rich_tool/new.py
     wheel = build_rich_wheel(tmp_path / "dist-2.0", version="2.0", extra={"rich_tool/new.py": ""})
     with zipfile.ZipFile(wheel) as zf:
@@ -203,7 +205,7 @@ def test_two_installs_at_once_share_one_cache(poetry: PoetryInstall, index, home
         assert f"2 {SUMMARY}" in out, out
     assert venv_files(first) == venv_files(second)
     assert run_in_venv(second, "rich_tool-cli") == "hello\n"
-    entries = cache_entries(home)
+    entries = cache_entries(home / "cache")
     assert len(entries) == 2, entries  # one per wheel, no leftover temporary directory
     assert not list((home / CACHE).glob("*/.*"))
 
@@ -218,7 +220,7 @@ def test_a_damaged_cache_entry_is_rebuilt_never_linked(
     # an edit in a venv writes through its hard link into the cache (same size)
     with (first / init).open("r+b") as f:
         f.write(b"#" * 4)
-    (entry,) = [e for e in cache_entries(home) if (e / "files" / "rich_tool").exists()]
+    (entry,) = [e for e in cache_entries(home / "cache") if (e / "files" / "rich_tool").exists()]
     assert (entry / "files" / "rich_tool" / "__init__.py").read_bytes() != original
 
     second = tmp_path / "second"
@@ -267,8 +269,7 @@ def test_files_are_copied_across_file_systems_or_when_asked(
         data = project / SITE / "rich_tool" / "sub" / "data.bin"
         assert data.stat().st_nlink == 1
         assert data.read_bytes() == bytes(range(256)) * 64
-        root = cache_dir / CACHE.relative_to("cache")
-        assert len([e for shard in root.iterdir() for e in shard.iterdir()]) == 2
+        assert len(cache_entries(cache_dir)) == 2
         assert run_in_venv(project, "rich_tool-cli") == "hello\n"
     finally:
         if case == "cross-device":
@@ -334,11 +335,11 @@ def test_compile_writes_the_bytecode_poetry_writes(
 def test_cache_clear_deletes_the_unpacked_wheels(poetry: PoetryInstall, index, home, tmp_path):
     project = rich_project(index, tmp_path)
     ok(poetry, project, home, "install")
-    assert len(cache_entries(home)) == 2
+    assert len(cache_entries(home / "cache")) == 2
 
     dry = ok(poetry, project, home, "multiarch", "cache", "clear", "--dry-run")
     assert f"Would delete 2 unpacked wheels in {home / CACHE}" in dry
-    assert len(cache_entries(home)) == 2
+    assert len(cache_entries(home / "cache")) == 2
     out = ok(poetry, project, home, "multiarch", "cache", "clear")
 
     assert f"Deleted 2 unpacked wheels in {home / CACHE}" in out
@@ -347,7 +348,7 @@ def test_cache_clear_deletes_the_unpacked_wheels(poetry: PoetryInstall, index, h
     assert run_in_venv(project, "rich_tool-cli") == "hello\n"
     shutil.rmtree(project / ".venv")
     ok(poetry, project, home, "install")
-    assert len(cache_entries(home)) == 2
+    assert len(cache_entries(home / "cache")) == 2
 
 
 def test_a_whole_entry_is_linked_without_reading_the_archive_again(
