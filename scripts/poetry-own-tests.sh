@@ -370,7 +370,7 @@ def _activate():
     installer_module.use_venv_platform_tags = _not_for_mock_envs(
         installer_module.use_venv_platform_tags
     )
-    artifacts._download = _placeholder_download(artifacts._download)
+    artifacts.download_within = _placeholder_download(artifacts.download_within)
     installer_module.prefetch_artifacts = _placeholder_files(installer_module.prefetch_artifacts)
     artifacts._size_mismatch = _placeholder_size(artifacts._size_mismatch)
     Executor._validate_archive_hash = _validate_placeholder(Executor._validate_archive_hash)

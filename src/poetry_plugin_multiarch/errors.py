@@ -12,6 +12,7 @@ __all__ = [
     "ArtifactFetchError",
     "ConfigError",
     "CoverageError",
+    "ExportError",
     "LockDataError",
     "MissingAlternativeError",
     "MultiarchError",
@@ -76,3 +77,7 @@ class CoverageError(MultiarchError):
 
 class NoTargetForMachineError(MultiarchError):
     """The interpreter being installed into is none of the declared targets."""
+
+
+class ExportError(MultiarchError):
+    """What was asked of ``multiarch export``/``download`` cannot be made from the lock."""

@@ -11,7 +11,7 @@ import functools
 import re
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import Any
 
@@ -54,6 +54,7 @@ class LockedSource:
     url: str
     reference: str | None = None
     resolved_reference: str | None = None
+    subdirectory: str | None = None
 
     def describe(self) -> str:
         if self.type == "legacy":
@@ -134,9 +135,13 @@ class LockedPackage:
         """``jaxlib 0.1.71 from url https://…; markers: platform_machine == "aarch64"``."""
         return f"{self.name} {self.version} from {self.origin}; markers: {self.marker_text()}"
 
-    def applies(self, environment: Mapping[str, str], groups: Iterable[str]) -> bool:
-        """Whether this entry is installed for *groups* on *environment*."""
-        env = {**environment, "extra": ""}
+    def applies(
+        self, environment: Mapping[str, str], groups: Iterable[str], extras: Iterable[str] = ()
+    ) -> bool:
+        """Whether this entry is installed for *groups* (and the root *extras*) on
+        *environment*."""
+        asked = frozenset(extras)
+        env: dict[str, Any] = {**environment, "extra": asked or ""}
         return any(
             group not in self.markers or self.markers[group].evaluate(env)
             for group in groups
@@ -182,6 +187,7 @@ class LockedPackage:
                     url=source["url"],
                     reference=source.get("reference"),
                     resolved_reference=source.get("resolved_reference"),
+                    subdirectory=source.get("subdirectory"),
                 )
                 if source
                 else None
@@ -201,13 +207,27 @@ class MultiarchLock:
     packages: tuple[LockedPackage, ...]
     #: ``[metadata.poetry-plugin-multiarch]``: what the lock was checked against
     plugin_metadata: Mapping[str, Any] | None = None
+    #: the project's extras (``[extras]``): name -> the packages each adds
+    extras: Mapping[NormalizedName, tuple[NormalizedName, ...]] = field(
+        default_factory=lambda: MappingProxyType({})
+    )
 
     @classmethod
     def from_lock_data(cls, data: Mapping[str, Any]) -> MultiarchLock:
         recorded = data.get("metadata", {}).get("poetry-plugin-multiarch")
+        extras = data.get("extras", {})
         return cls(
             packages=tuple(LockedPackage.from_lock_data(p) for p in data.get("package", ())),
             plugin_metadata=MappingProxyType(dict(recorded)) if recorded else None,
+            extras=MappingProxyType(
+                {
+                    canonicalize_name(name): tuple(
+                        canonicalize_name(str(p).split(" ")[0]) for p in packages
+                    )
+                    for name, packages in (extras.items() if isinstance(extras, Mapping) else ())
+                    if isinstance(packages, list)
+                }
+            ),
         )
 
     @property

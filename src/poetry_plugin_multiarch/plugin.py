@@ -19,6 +19,10 @@ from poetry_plugin_multiarch.adapter.console import as_user_error
 from poetry_plugin_multiarch.adapter.project import direct_dependencies, load_config
 from poetry_plugin_multiarch.commands.cache import MultiarchCacheClearCommand
 from poetry_plugin_multiarch.commands.check import MultiarchCheckCommand
+from poetry_plugin_multiarch.commands.export import (
+    MultiarchDownloadCommand,
+    MultiarchExportCommand,
+)
 from poetry_plugin_multiarch.commands.multiarch import (
     MultiarchCommand,
     MultiarchShowCommand,
@@ -45,6 +49,8 @@ class MultiarchApplicationPlugin(ApplicationPlugin):
             MultiarchCommand,
             MultiarchShowCommand,
             MultiarchCheckCommand,
+            MultiarchExportCommand,
+            MultiarchDownloadCommand,
             MultiarchCacheClearCommand,
         ]
 
@@ -92,6 +98,8 @@ _ANALYSIS_ONLY = (
     MultiarchCommand,
     MultiarchShowCommand,
     MultiarchCheckCommand,
+    MultiarchExportCommand,
+    MultiarchDownloadCommand,
     MultiarchCacheClearCommand,
 )
 

@@ -37,16 +37,19 @@ def select_for_environment(
     lock: MultiarchLock,
     environment: Mapping[str, str],
     groups: Iterable[str] = ("main",),
+    extras: Iterable[str] = (),
 ) -> dict[NormalizedName, LockedPackage]:
-    """The entry each package installs from on *environment*, by name.
+    """The entry each package installs from on *environment*, by name (for *groups*
+    and the root *extras*).
 
     :raises AmbiguousAlternativesError: two entries of one package both apply
         (every one of them is named).
     """
     wanted = tuple(groups)
+    asked = tuple(extras)
     chosen: dict[NormalizedName, list[LockedPackage]] = defaultdict(list)
     for package in lock.packages:
-        if package.applies(environment, wanted):
+        if package.applies(environment, wanted, asked):
             chosen[package.name].append(package)
     for name, entries in chosen.items():
         if len(entries) > 1:

@@ -63,6 +63,10 @@ class Target:
         """Every wheel tag a CPython *python* on this machine installs."""
         return _tags(self.platform_tags, python)
 
+    def ordered_tags(self, python: str) -> tuple[Tag, ...]:
+        """The same tags, most preferred first: the order an installer picks a wheel in."""
+        return _ordered_tags(self.platform_tags, python)
+
     def matches(self, environment: Mapping[str, str]) -> bool:
         """Whether a real interpreter's marker environment is this kind of machine."""
         return all(environment.get(key) == value for key, value in self.platform.items())
@@ -89,17 +93,42 @@ class TargetEnvironment:
     def tags(self) -> frozenset[Tag]:
         return self.target.tags(self.python)
 
+    @functools.cached_property
+    def ordered_tags(self) -> tuple[Tag, ...]:
+        return self.target.ordered_tags(self.python)
+
+    @functools.cached_property
+    def marker(self) -> str:
+        """A PEP 508 marker true on this kind of machine with this Python
+        (``platform_system`` and ``os_name`` follow from ``sys_platform``).
+
+        >>> TargetEnvironment(target=KNOWN_TARGETS["linux-aarch64"], python="3.12").marker
+        'sys_platform == "linux" and platform_machine == "aarch64" and python_version == "3.12"'
+        """
+        platform = self.target.platform
+        implied = ("platform_system", "os_name") if platform.get("sys_platform") else ()
+        pairs = [*((k, v) for k, v in platform.items() if k not in implied and v)]
+        pairs.append(("python_version", self.python))
+        return " and ".join(f'{key} == "{value}"' for key, value in pairs)
+
 
 @functools.cache
 def _tags(platforms: tuple[str, ...], python: str) -> frozenset[Tag]:
+    return frozenset(_ordered_tags(platforms, python))
+
+
+@functools.cache
+def _ordered_tags(platforms: tuple[str, ...], python: str) -> tuple[Tag, ...]:
     version = tuple(int(part) for part in python.split("."))
-    return frozenset(
-        [
-            *cpython_tags(version, platforms=platforms),
-            *compatible_tags(
-                version, interpreter=f"cp{version[0]}{version[1]}", platforms=platforms
-            ),
-        ]
+    return tuple(
+        dict.fromkeys(
+            [
+                *cpython_tags(version, platforms=platforms),
+                *compatible_tags(
+                    version, interpreter=f"cp{version[0]}{version[1]}", platforms=platforms
+                ),
+            ]
+        )
     )
 
 

@@ -24,7 +24,7 @@ from poetry.utils.env import MockEnv
 
 from poetry_plugin_multiarch.adapter.artifacts import (
     LockedArtifactChooser,
-    _reason,
+    failure_reason,
     locked_links,
     prefetch_artifacts,
     use_locked_artifacts,
@@ -163,7 +163,7 @@ class FakeHTTPError(Exception):
     ],
 )  # fmt: skip
 def test_reasons_are_short_and_without_credentials(error, reason) -> None:
-    assert _reason(error) == reason
+    assert failure_reason(error) == reason
 
 
 def test_strict_config_never_re_resolves() -> None:

@@ -49,6 +49,9 @@ __all__ = [
     "DEADLINE_VARIABLE",
     "ArchiveSink",
     "LockedArtifactChooser",
+    "SourceScopedAuthenticator",
+    "download_within",
+    "failure_reason",
     "locked_links",
     "prefetch_artifacts",
     "use_locked_artifacts",
@@ -241,13 +244,13 @@ def _fetch(
         url = link.url_without_fragment
         if sink is not None and (held := _held(executor, sink, link, package)) is not None:
             return held
-        session = _SourceScopedAuthenticator(executor._authenticator, package)
-        download = functools.partial(_download, session, deadline=deadline)
+        session = SourceScopedAuthenticator(executor._authenticator, package)
+        download = functools.partial(download_within, session, deadline=deadline)
         archive = executor._artifact_cache.get_cached_archive_for_link(
             link, strict=True, download_func=download
         )
     except Exception as e:  # the download's own reason is the message
-        return f"{label}: {redact_url(url)}: {_reason(e, package)}"
+        return f"{label}: {redact_url(url)}: {failure_reason(e, package)}"
     if not package.files:
         return None
     if (mismatch := _size_mismatch(archive, package)) is not None:
@@ -322,7 +325,7 @@ def download_deadline(environ: Mapping[str, str]) -> float:
     return seconds
 
 
-class _SourceScopedAuthenticator:
+class SourceScopedAuthenticator:
     """Poetry's ``Authenticator`` for one package's download: a URL on the host
     (scheme, host and port) of the package's source gets that source's credentials
     (``user:password@`` in its configured URL, ``http-basic.<source>`` /
@@ -388,8 +391,8 @@ class _Truncated(Exception):
         super().__init__(f"IncompleteRead({received} bytes read, {missing} more expected)")
 
 
-def _download(
-    session: _SourceScopedAuthenticator, url: str, dest: Path, *, deadline: float
+def download_within(
+    session: SourceScopedAuthenticator, url: str, dest: Path, *, deadline: float
 ) -> None:
     """Stream *url* to *dest* within *deadline* seconds; a body cut short is fetched
     once more (within the same deadline) before the download fails."""
@@ -416,7 +419,7 @@ class _Progress:
 
 
 def _stream(
-    session: _SourceScopedAuthenticator, url: str, dest: Path, ends: float, deadline: float
+    session: SourceScopedAuthenticator, url: str, dest: Path, ends: float, deadline: float
 ) -> None:
     import urllib3.exceptions
 
@@ -458,7 +461,7 @@ def _stream(
 _INCOMPLETE = re.compile(r"IncompleteRead\((\d+) bytes read, (\d+) more expected\)")
 
 
-def _reason(error: Exception, package: Package | None = None) -> str:
+def failure_reason(error: Exception, package: Package | None = None) -> str:
     """A short reason: the HTTP status, a cut-short body, or the error's first line.
 
     A refused URL download says how to give credentials: the lock keeps none.

@@ -59,19 +59,25 @@ _ABOUT = (
 
 
 def _commands() -> list[str]:
+    commands: tuple[type[Command], ...] = (
+        MultiarchShowCommand,
+        MultiarchCheckCommand,
+        *_more_commands(),
+    )
     return [
         "<comment>Commands:</>",
-        *(
-            f"  <info>{command.name:<22}</> {command.description}"
-            for command in (MultiarchShowCommand, MultiarchCheckCommand, _cache_clear())
-        ),
+        *(f"  <info>{command.name:<22}</> {command.description}" for command in commands),
     ]
 
 
-def _cache_clear() -> type[Command]:
+def _more_commands() -> tuple[type[Command], ...]:
     from poetry_plugin_multiarch.commands.cache import MultiarchCacheClearCommand
+    from poetry_plugin_multiarch.commands.export import (
+        MultiarchDownloadCommand,
+        MultiarchExportCommand,
+    )
 
-    return MultiarchCacheClearCommand
+    return (MultiarchExportCommand, MultiarchDownloadCommand, MultiarchCacheClearCommand)
 
 
 class MultiarchShowCommand(EnvCommand):
@@ -87,10 +93,18 @@ class MultiarchShowCommand(EnvCommand):
             flag=False,
             multiple=True,
         ),
+        option(
+            "files",
+            None,
+            "With --target: every package the target installs, and the file it installs"
+            " from (what `poetry multiarch download` fetches).",
+        ),
     ]
 
     def handle(self) -> int:
         names = self.option("target") or []
+        if self.option("files") and not names:
+            raise ConfigError("--files lists what a target installs.", "Add --target NAME.")
         config = load_config(self.poetry)
         known = {**KNOWN_TARGETS, **{t.name: t for t in config.targets}}
         unknown = [n for n in names if n not in known]
@@ -116,6 +130,9 @@ class MultiarchShowCommand(EnvCommand):
             wheels_only = name if name in config.no_build else ""
             for python in pythons:
                 env = TargetEnvironment(target=known[name], python=python)
+                if self.option("files"):
+                    self._show_files(lock, env, build=not wheels_only)
+                    continue
                 self._show_selection(
                     lock, forked, env.label, env.environment, env.tags, wheels_only
                 )
@@ -171,6 +188,22 @@ class MultiarchShowCommand(EnvCommand):
             mark = _FORKED if name in forked else ""
             if gap or name in alternatives:
                 self.line(f"  <c1>{name}</> {entry.version} from {escape(entry.origin)}{mark}{gap}")
+
+    def _show_files(self, lock: MultiarchLock, env: TargetEnvironment, *, build: bool) -> None:
+        """Every package *env* installs (all groups), with its file and where it is."""
+        from poetry_plugin_multiarch.install_plan import plan_install
+        from poetry_plugin_multiarch.urls import redact_url
+
+        planned = plan_install(lock, env, groups=self._groups(lock), build=build)
+        self.line("")
+        self.line(f"<b>{env.label}</> installs {len(planned)} packages from:")
+        width = max((len(f"{p.package.name} {p.package.version}") for p in planned), default=0)
+        for item in planned:
+            label = f"{item.package.name} {item.package.version}"
+            line = f"  <c1>{label:<{width}}</>  {escape(item.filename)} ({item.kind.value})"
+            if item.location and self.io.is_verbose():
+                line += f" <comment>{escape(redact_url(item.location))}</>"
+            self.line(line)
 
     @staticmethod
     def _groups(lock: MultiarchLock) -> tuple[str, ...]:
