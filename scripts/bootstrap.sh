@@ -11,7 +11,7 @@ if [ ! -e "$stamp" ] || [ pyproject.toml -nt "$stamp" ] || [ benchmarks/requirem
   || [ scripts/bootstrap.sh -nt "$stamp" ]; then
   rm -rf .venv
   "$PYTHON" -m venv .venv
-  .venv/bin/python -m pip install -q --disable-pip-version-check "poetry==$POETRY_VERSION" "pytest>=8" "ruff>=0.6" "mypy>=1.11" \
+  .venv/bin/python -m pip install -q --disable-pip-version-check "poetry==$POETRY_VERSION" "pip==26.3" "pytest>=8" "ruff>=0.6" "mypy>=1.11" \
     -r benchmarks/requirements.txt
   .venv/bin/python -m pip install -q --disable-pip-version-check --no-deps --no-build-isolation -e .
   touch "$stamp"

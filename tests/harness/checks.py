@@ -74,6 +74,26 @@ def venv_files(project: Path) -> list[str]:
     return sorted(str(p.relative_to(venv)) for p in venv.rglob("*") if "__pycache__" not in p.parts)
 
 
+def installed_distributions(site_packages: Path, *, leave_out: Iterable[str] = ("pip",)) -> dict:
+    """``{name: (version, files)}`` of what is installed in *site_packages*: the files
+    each RECORD lists outside its ``.dist-info`` (which installers fill differently:
+    INSTALLER, direct_url.json) and bytecode caches; *leave_out* the installer itself."""
+    found = {}
+    for record in site_packages.glob("*.dist-info/RECORD"):
+        name, _, version = record.parent.name.removesuffix(".dist-info").partition("-")
+        if canonicalize_name(name) in leave_out:
+            continue
+        files = frozenset(
+            row.split(",")[0]
+            for row in record.read_text().splitlines()
+            if row
+            and not row.split(",")[0].startswith(record.parent.name + "/")
+            and "__pycache__" not in row
+        )
+        found[canonicalize_name(name)] = (version, files)
+    return found
+
+
 def project_state(project: Path) -> tuple[bytes | None, bytes, list[str]]:
     """poetry.lock, pyproject.toml and the venv's files: equal before and after a
     command that must change nothing."""

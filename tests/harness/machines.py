@@ -21,6 +21,7 @@ from tests.harness.poetry import PoetryInstall, cache_root
 
 __all__ = [
     "Interpreter",
+    "add_pip",
     "find_interpreter",
     "host_machine",
     "make_machine_venv",
@@ -100,6 +101,21 @@ def make_machine_venv(interpreter: Interpreter, path: Path) -> Path:
     with its own Python). No pip: Poetry installs into it from outside."""
     interpreter.run("-m", "venv", "--clear", "--without-pip", str(path))
     return path
+
+
+def add_pip(interpreter: Interpreter, venv: Path) -> Interpreter:
+    """Give *venv* the pip the tests run with (26.3 or newer, which installs from a
+    pylock.toml): pure Python, copied offline rather than installed under emulation.
+    Returns the venv's interpreter."""
+    import pip
+
+    source = Path(pip.__file__).parent
+    (dist_info,) = source.parent.glob(f"pip-{pip.__version__}.dist-info")
+    minor = interpreter.minor()
+    site_packages = venv / "lib" / f"python{minor}" / "site-packages"
+    for item in (source, dist_info):
+        shutil.copytree(item, site_packages / item.name, ignore=shutil.ignore_patterns("*.pyc"))
+    return interpreter.of_venv(venv)
 
 
 _REPORT = """\
