@@ -24,6 +24,7 @@ from packaging.utils import (
 from packaging.version import InvalidVersion, Version
 
 from poetry_plugin_multiarch.errors import LockDataError
+from poetry_plugin_multiarch.lock_file_markers import decide_extras
 from poetry_plugin_multiarch.urls import redact_url
 
 __all__ = [
@@ -141,12 +142,19 @@ class LockedPackage:
         """Whether this entry is installed for *groups* (and the root *extras*) on
         *environment*."""
         asked = frozenset(extras)
-        env: dict[str, Any] = {**environment, "extra": asked or ""}
-        return any(
-            group not in self.markers or self.markers[group].evaluate(env)
-            for group in groups
-            if group in self.groups
-        )
+        env = {**environment, "extra": ""}
+        for group in groups:
+            if group not in self.groups:
+                continue
+            marker = self.markers.get(group)
+            if marker is None:
+                return True
+            # ``extra`` against the set asked for (as Poetry does); packaging
+            # evaluates a set of extras only from 26.4
+            decided = decide_extras(marker, asked) if asked else marker
+            if decided if isinstance(decided, bool) else decided.evaluate(env):
+                return True
+        return False
 
     @classmethod
     def from_lock_data(cls, data: Mapping[str, Any]) -> LockedPackage:
