@@ -57,7 +57,8 @@ __all__ = ["PylockScope", "multi_use_pylock", "pylock_toml", "single_use_pylock"
 TOOL = "poetry-plugin-multiarch"
 RELOCK_HINT = (
     "poetry.lock records no artifact URLs (stock Poetry wrote it): run `poetry lock"
-    " --regenerate` with poetry-plugin-multiarch installed, then export again."
+    " --regenerate` with poetry-plugin-multiarch installed, then export again; or pass"
+    " --allow-index to read them from the index pages."
 )
 
 

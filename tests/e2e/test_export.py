@@ -106,6 +106,16 @@ def test_a_lock_of_stock_poetry_is_refused_with_a_fix(
     assert "poetry lock --regenerate" in result.stderr
     assert "Traceback" not in result.stderr
 
+    # asked to, it reads the URLs from the index pages, says so, and fetches no file
+    index.clear_log()
+    result = poetry.run("multiarch", "export", "--allow-index", cwd=project, home=home)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "read from their index pages (--allow-index)" in result.stderr
+    pylock = Pylock.from_dict(tomlkit.parse(result.stdout).unwrap())
+    numpy = next(p for p in pylock.packages if p.name == "numpy")
+    assert index.file_url(f"numpy-1.26.4-{AARCH64}.whl") in [w.url for w in numpy.wheels or ()]
+    assert index.paths() and all("/simple/" in p for p in index.paths())
+
 
 def test_download_fetches_exactly_the_targets_files_and_checks_them(
     poetry: PoetryInstall, index: IndexServer, home: Path, tmp_path: Path

@@ -13,7 +13,7 @@ if TYPE_CHECKING:
     from poetry.core.packages.dependency import Dependency
     from poetry.poetry import Poetry
 
-__all__ = ["direct_dependencies", "load_config"]
+__all__ = ["allowed_pythons", "direct_dependencies", "load_config"]
 
 
 def load_config(poetry: Poetry) -> MultiarchConfig:
@@ -21,9 +21,13 @@ def load_config(poetry: Poetry) -> MultiarchConfig:
 
     :raises ConfigError:
     """
+    return parse_config(poetry.pyproject.data, allowed_pythons(poetry))
+
+
+def allowed_pythons(poetry: Poetry) -> tuple[str, ...]:
+    """The CPython minors the project's python constraint allows, oldest first."""
     constraint = poetry.package.python_constraint
-    allowed = [m for m in PYTHON_MINORS if constraint.allows_any(parse_constraint(f"~{m}"))]
-    return parse_config(poetry.pyproject.data, allowed)
+    return tuple(m for m in PYTHON_MINORS if constraint.allows_any(parse_constraint(f"~{m}")))
 
 
 def direct_dependencies(poetry: Poetry) -> dict[str, str]:

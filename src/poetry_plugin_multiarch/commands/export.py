@@ -19,7 +19,7 @@ from cleo.io.outputs.output import Type, Verbosity
 from poetry.console.commands.group_command import GroupCommand
 
 from poetry_plugin_multiarch.adapter.lockfile import read_lock
-from poetry_plugin_multiarch.adapter.project import load_config
+from poetry_plugin_multiarch.adapter.project import allowed_pythons, load_config
 from poetry_plugin_multiarch.atomicwrite import write_text_atomically
 from poetry_plugin_multiarch.errors import ConfigError, ExportError
 from poetry_plugin_multiarch.install_plan import Plans, plan_install
@@ -70,11 +70,34 @@ def _scope_options() -> list[Option]:
         option("all-groups", None, "Include every dependency group."),
         option("extras", "E", "Extra sets of dependencies to include.", flag=False, multiple=True),
         option("all-extras", None, "Include all extra dependencies."),
+        option(
+            "allow-index",
+            None,
+            "For a lock without artifact URLs (written by stock Poetry): read them from"
+            " the sources' index pages.",
+        ),
     ]
 
 
 class _FromLockCommand(GroupCommand):
     """What export and download share: the lock, the targets, groups and extras."""
+
+    def _read_lock(self) -> MultiarchLock:
+        """The lock; with ``--allow-index``, URLs it lacks read from index pages."""
+        lock = read_lock(self.poetry)
+        if not self.option("allow-index"):
+            return lock
+        from poetry_plugin_multiarch.adapter.index_urls import with_index_urls
+
+        lock, read = with_index_urls(self.poetry, lock)
+        if read:
+            self.line_error(
+                f"<warning>poetry.lock records no artifact URLs for {len(read)} packages:"
+                " read from their index pages (--allow-index).</warning>"
+            )
+            for what in read:
+                self.line_error(f"  {what}", verbosity=Verbosity.VERBOSE)
+        return lock
 
     def _environments(
         self, config: MultiarchConfig, names: Sequence[str]
@@ -89,7 +112,9 @@ class _FromLockCommand(GroupCommand):
             raise ConfigError(
                 f"Unknown target {', '.join(unknown)}.", f"Known targets: {', '.join(known)}."
             )
-        pythons = tuple(self.option("python") or ()) or config.pythons
+        pythons = (
+            tuple(self.option("python") or ()) or config.pythons or allowed_pythons(self.poetry)
+        )
         bad = [p for p in pythons if not _MINOR.fullmatch(p)]
         if bad:
             raise ConfigError(
@@ -235,7 +260,7 @@ class MultiarchExportCommand(_FromLockCommand):
         fmt = self.option("format")
         if fmt not in FORMATS:
             raise ConfigError(f"--format {fmt}: unknown.", f"Use {' or '.join(FORMATS)}.")
-        lock = read_lock(self.poetry)
+        lock = self._read_lock()
         config = load_config(self.poetry)
         names = tuple(self.option("target") or ())
         environments = self._environments(config, names)
@@ -303,7 +328,7 @@ class MultiarchDownloadCommand(_FromLockCommand):
             )
         if fmt not in FORMATS:
             raise ConfigError(f"--format {fmt}: unknown.", f"Use {' or '.join(FORMATS)}.")
-        lock = read_lock(self.poetry)
+        lock = self._read_lock()
         config = load_config(self.poetry)
         environments = self._environments(config, names)
         extras = self._extras(lock)
