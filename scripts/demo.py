@@ -125,6 +125,19 @@ def main() -> None:
             f' "linux-aarch64"]\npython = ["{PY}"]\n'
         )
 
+        heading("An aarch64 image built on this host: its files, downloaded and checked")
+        print(
+            run(poetry, "multiarch", "show", "--target", "linux-aarch64", "--files",
+                cwd=project, home=home)
+        )  # fmt: skip
+        wheelhouse = work / "wheelhouse"
+        print(
+            run(poetry, "multiarch", "download", "--target", "linux-aarch64",
+                "-d", str(wheelhouse), cwd=project, home=home)
+        )  # fmt: skip
+        print(f"{wheelhouse / 'requirements.txt'} (pip install -r it in the image):")
+        print((wheelhouse / "requirements.txt").read_text())
+
         heading("Install on this machine")
         print(run(poetry, "install", cwd=project, home=home))
         print(

@@ -115,7 +115,8 @@ class MultiarchShowCommand(EnvCommand):
             )
         lock = read_lock(self.poetry)
         forked = forked_names(lock, direct_dependencies(self.poetry))
-        self._show_alternatives(lock, forked)
+        if not self.option("files"):
+            self._show_alternatives(lock, forked)
         if not names:
             marker_env = self.env.marker_env
             label = (
@@ -195,7 +196,6 @@ class MultiarchShowCommand(EnvCommand):
         from poetry_plugin_multiarch.urls import redact_url
 
         planned = plan_install(lock, env, groups=self._groups(lock), build=build)
-        self.line("")
         self.line(f"<b>{env.label}</> installs {len(planned)} packages from:")
         width = max((len(f"{p.package.name} {p.package.version}") for p in planned), default=0)
         for item in planned:
@@ -204,6 +204,7 @@ class MultiarchShowCommand(EnvCommand):
             if item.location and self.io.is_verbose():
                 line += f" <comment>{escape(redact_url(item.location))}</>"
             self.line(line)
+        self.line("")
 
     @staticmethod
     def _groups(lock: MultiarchLock) -> tuple[str, ...]:
