@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.e2e.conftest import PASSWORD, USER, with_userinfo
 from tests.harness.checks import installed_artifact, ok, venv_files
 from tests.harness.faults import Drip, Redirect, Truncate
 from tests.harness.index import IndexServer
@@ -21,7 +22,6 @@ from tests.harness.wheels import build_wheel
 pytestmark = [pytest.mark.e2e, pytest.mark.x86_64_host]
 
 JAXLIB = f"jaxlib-0.1.71-{X86}.whl"
-USER, PASSWORD = "alice", "s3cr3t-pw"
 
 
 def locked_jax(poetry: PoetryInstall, server: IndexServer, tmp_path: Path, **kw) -> Path:
@@ -45,10 +45,6 @@ def cold_home(tmp_path: Path) -> Path:
     home = tmp_path / "cold-home"
     home.mkdir()
     return home
-
-
-def with_userinfo(url: str) -> str:
-    return url.replace("http://", f"http://{USER}:{PASSWORD}@")
 
 
 # -- the download deadline and retry ------------------------------------------------
@@ -127,15 +123,6 @@ def test_an_invalid_deadline_is_a_clear_error_before_any_download(
 
 
 # -- credentials ----------------------------------------------------------------------
-
-
-@pytest.fixture
-def auth_index(tmp_path):
-    server = IndexServer(tmp_path / "auth-index", auth=(USER, PASSWORD)).start()
-    try:
-        yield server
-    finally:
-        server.stop()
 
 
 @pytest.fixture

@@ -13,6 +13,7 @@ from packaging.markers import Marker
 from packaging.pylock import Pylock
 from uv import find_uv_bin
 
+from tests.e2e.conftest import PASSWORD, USER, with_userinfo
 from tests.harness.checks import installed_distributions, ok
 from tests.harness.faults import Status
 from tests.harness.index import IndexServer
@@ -169,6 +170,47 @@ def test_download_fetches_exactly_the_targets_files_and_checks_them(
     assert f"numpy 1.26.4: {damaged.name}" in result.stderr and "HTTP 503" in result.stderr
     assert not damaged.exists()
     assert not [p for p in wheelhouse.iterdir() if p.name.startswith(".")]
+
+
+@pytest.mark.parametrize("where", ["url", "env"], ids=["in-source-url", "poetry-config"])
+def test_credentials_fetch_the_files_and_are_never_written(
+    poetry: PoetryInstall, auth_index: IndexServer, home: Path, tmp_path: Path, where: str
+) -> None:
+    env = {}
+    source = with_userinfo(auth_index.index_url())
+    if where == "env":
+        env = {"POETRY_HTTP_BASIC_MAIN_USERNAME": USER, "POETRY_HTTP_BASIC_MAIN_PASSWORD": PASSWORD}
+        source = auth_index.index_url()
+    publish_seed(auth_index, tmp_path)
+    project = write_project(
+        tmp_path / "project", 'jax = "0.2.20"', {"main": source}, python=">=3.11,<3.12"
+    )
+    result = poetry.run("lock", cwd=project, home=home, env=env)
+    assert result.returncode == 0, result.stdout + result.stderr
+    auth_index.clear_log()
+
+    outputs = []
+    for args in (
+        ("export",),
+        ("export", "-f", "requirements.txt", "-t", "linux-x86_64"),
+        ("download", "-t", "linux-x86_64", "-d", "wheelhouse"),
+        ("show", "-t", "linux-x86_64", "--files", "-v"),
+    ):
+        result = poetry.run("multiarch", *args, cwd=project, home=home, env=env)
+        assert result.returncode == 0, result.stdout + result.stderr
+        outputs.append(result.stdout + result.stderr)
+
+    written = [p.read_text() for p in (project / "wheelhouse").glob("*.txt")]
+    for text in outputs + written:
+        assert PASSWORD not in text and f"{USER}:" not in text and f"{USER}@" not in text
+    assert f"source main ({auth_index.index_url().rstrip('/')}) needs credentials" in outputs[0]
+    assert f"source main ({auth_index.index_url().rstrip('/')}) needs credentials" in written[0]
+    fetched = [r for r in auth_index.requests if r.path.startswith("/files/")]
+    assert {r.path for r in fetched} == {
+        "/files/jax-0.2.20-py3-none-any.whl",
+        f"/files/jaxlib-0.1.71-{X86}.whl",
+    }
+    assert all(r.authorization for r in fetched)
 
 
 @pytest.mark.aarch64

@@ -183,14 +183,15 @@ class _FromLockCommand(GroupCommand):
     def _credentialed_sources(self) -> list[tuple[str, str]]:
         """The project's sources that have credentials configured (in their URL, or
         ``http-basic.<name>``): an installer will need them too."""
+        from poetry.utils.authenticator import Authenticator
+
+        authenticator = Authenticator(self.poetry.config)
         found = []
-        config = self.poetry.config
         for repository in self.poetry.pool.repositories:
             url = getattr(repository, "url", "") or ""
-            name = repository.name
-            configured = config.get(f"http-basic.{name}") or {}
-            if "@" in url.partition("://")[2].partition("/")[0] or configured:
-                found.append((name, url))
+            in_url = "@" in url.partition("://")[2].partition("/")[0]
+            if in_url or authenticator.get_http_auth(repository.name):
+                found.append((repository.name, url))
         return found
 
     def _pylock_scope(
