@@ -17,7 +17,11 @@ from dataclasses import dataclass
 from packaging.tags import Tag
 
 from poetry_plugin_multiarch.coverage import SDIST_SUFFIXES, gap_detail, wheel_tags
-from poetry_plugin_multiarch.errors import ExportError
+from poetry_plugin_multiarch.errors import (
+    AmbiguousAlternativesError,
+    ExportError,
+    MissingAlternativeError,
+)
 from poetry_plugin_multiarch.lockmodel import LockedFile, LockedPackage, MultiarchLock
 from poetry_plugin_multiarch.selection import check_requirements_met, select_for_environment
 from poetry_plugin_multiarch.targets import TargetEnvironment
@@ -82,12 +86,16 @@ def plan_install(
         wheel for its tags, nor an sdist unless *build* is false).
     """
     asked = tuple(extras)
-    selected = select_for_environment(lock, environment.environment, tuple(groups), asked)
-    check_requirements_met(
-        lock,
-        {f"{p.name} {p.version}": p.dependencies for p in selected.values()},
-        environment.environment,
-    )
+    try:
+        selected = select_for_environment(lock, environment.environment, tuple(groups), asked)
+        check_requirements_met(
+            lock,
+            {f"{p.name} {p.version}": p.dependencies for p in selected.values()},
+            environment.environment,
+        )
+    except (AmbiguousAlternativesError, MissingAlternativeError) as e:
+        # their messages speak of "this machine": here it is a target
+        raise type(e)(e.message.replace("this machine", environment.label), e.hint) from None
     tags = environment.ordered_tags
     planned, gaps = [], []
     for entry in selected.values():

@@ -107,6 +107,15 @@ def test_a_lock_of_stock_poetry_is_refused_with_a_fix(
     assert "poetry lock --regenerate" in result.stderr
     assert "Traceback" not in result.stderr
 
+    # a lock pyproject.toml no longer matches is not exported
+    pyproject = project / "pyproject.toml"
+    fresh = pyproject.read_text()
+    pyproject.write_text(fresh.replace('numpy = "1.26.4"', 'numpy = ">=1.26"'))
+    result = poetry.run("multiarch", "export", "--allow-index", cwd=project, home=home)
+    assert result.returncode == 1
+    assert "changed significantly since poetry.lock was last written" in result.stderr
+    pyproject.write_text(fresh)
+
     # asked to, it reads the URLs from the index pages, says so, and fetches no file
     index.clear_log()
     result = poetry.run("multiarch", "export", "--allow-index", cwd=project, home=home)

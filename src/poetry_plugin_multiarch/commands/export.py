@@ -83,8 +83,18 @@ class _FromLockCommand(GroupCommand):
     """What export and download share: the lock, the targets, groups and extras."""
 
     def _read_lock(self) -> MultiarchLock:
-        """The lock; with ``--allow-index``, URLs it lacks read from index pages."""
+        """The lock, if it matches pyproject.toml; with ``--allow-index``, URLs it lacks
+        read from index pages.
+
+        :raises ExportError: the lock is stale.
+        """
         lock = read_lock(self.poetry)
+        if not self.poetry.locker.is_fresh():
+            raise ExportError(
+                "pyproject.toml changed significantly since poetry.lock was last written:"
+                " an export of it would not be what the project asks for.",
+                "Run `poetry lock` first.",
+            )
         if not self.option("allow-index"):
             return lock
         from poetry_plugin_multiarch.adapter.index_urls import with_index_urls
