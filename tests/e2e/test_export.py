@@ -68,6 +68,7 @@ def test_export_reads_only_the_lock_and_keeps_every_alternative(
     files = ok(poetry, project, home, "multiarch", "show", "-t", "linux-aarch64", "--files")
 
     assert index.paths() == []  # not one request: the lock is all an export reads
+    assert "needs credentials" not in requirements  # the source has none
     pylock = Pylock.from_dict(tomlkit.parse((project / "out/pylock.toml").read_text()).unwrap())
     # every locked entry, alternatives apart, each with its poetry.lock marker
     locked = [(entry["name"], entry.get("markers")) for entry in read_lock(project)["package"]]
@@ -234,6 +235,7 @@ def test_exports_install_on_aarch64_what_poetry_installs_there(
     project = seed_project(index, tmp_path)
     ok(poetry, project, home, "lock")
     ok(poetry, project, home, "multiarch", "export", "-o", "pylock.toml")
+    ok(poetry, project, home, "multiarch", "export", "-t", "linux-aarch64", "-o", "arm64.toml")
     wheelhouse = tmp_path / "wheelhouse"
     ok(poetry, project, home, "multiarch", "download", "-t", "linux-aarch64", "-d", str(wheelhouse))
     index.clear_log()
@@ -268,18 +270,20 @@ def test_exports_install_on_aarch64_what_poetry_installs_there(
     )  # fmt: skip
     assert installed_distributions(_site_packages(pylock_venv)) == by_poetry
 
-    # uv on this host, for the aarch64 platform, from the same pylock.toml
-    target = tmp_path / "uv-target"
-    subprocess.run(
-        [
-            find_uv_bin(), "pip", "install", "--no-config",
-            "--cache-dir", str(tmp_path / "uv-cache"),
-            "--python-platform", "aarch64-manylinux_2_28", "--python-version", "3.11",
-            "--target", str(target), "-r", str(project / "pylock.toml"),
-        ],
-        check=True, capture_output=True, text=True,
-    )  # fmt: skip
-    assert installed_distributions(target) == by_poetry
+    # uv on this host, for the aarch64 platform, from the multi-use pylock.toml and
+    # from the one exported for linux-aarch64 alone
+    for exported in ("pylock.toml", "arm64.toml"):
+        target = tmp_path / f"uv-{exported}"
+        subprocess.run(
+            [
+                find_uv_bin(), "pip", "install", "--no-config",
+                "--cache-dir", str(tmp_path / "uv-cache"),
+                "--python-platform", "aarch64-manylinux_2_28", "--python-version", "3.11",
+                "--target", str(target), "-r", str(project / exported),
+            ],
+            check=True, capture_output=True, text=True,
+        )  # fmt: skip
+        assert installed_distributions(target) == by_poetry, exported
     requested = index.paths()
     assert not [p for p in requested if "/simple/" in p], requested
 

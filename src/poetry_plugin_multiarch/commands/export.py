@@ -200,7 +200,8 @@ class _FromLockCommand(GroupCommand):
         for repository in self.poetry.pool.repositories:
             url = getattr(repository, "url", "") or ""
             in_url = "@" in url.partition("://")[2].partition("/")[0]
-            if in_url or authenticator.get_http_auth(repository.name):
+            credential = authenticator.get_http_auth(repository.name)
+            if in_url or (credential is not None and credential.username):
                 found.append((repository.name, url))
         return found
 
