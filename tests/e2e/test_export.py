@@ -67,6 +67,8 @@ def test_export_reads_only_the_lock_and_keeps_every_alternative(
     )  # fmt: skip
     files = ok(poetry, project, home, "multiarch", "show", "-t", "linux-aarch64", "--files")
 
+    misnamed = poetry.run("multiarch", "export", "-o", "lock.toml", cwd=project, home=home)
+    assert "named pylock.toml or pylock.<name>.toml" in misnamed.stderr
     assert index.paths() == []  # not one request: the lock is all an export reads
     assert "needs credentials" not in requirements  # the source has none
     pylock = Pylock.from_dict(tomlkit.parse((project / "out/pylock.toml").read_text()).unwrap())
@@ -235,7 +237,17 @@ def test_exports_install_on_aarch64_what_poetry_installs_there(
     project = seed_project(index, tmp_path)
     ok(poetry, project, home, "lock")
     ok(poetry, project, home, "multiarch", "export", "-o", "pylock.toml")
-    ok(poetry, project, home, "multiarch", "export", "-t", "linux-aarch64", "-o", "arm64.toml")
+    ok(
+        poetry,
+        project,
+        home,
+        "multiarch",
+        "export",
+        "-t",
+        "linux-aarch64",
+        "-o",
+        "pylock.arm64.toml",
+    )
     wheelhouse = tmp_path / "wheelhouse"
     ok(poetry, project, home, "multiarch", "download", "-t", "linux-aarch64", "-d", str(wheelhouse))
     index.clear_log()
@@ -272,7 +284,7 @@ def test_exports_install_on_aarch64_what_poetry_installs_there(
 
     # uv on this host, for the aarch64 platform, from the multi-use pylock.toml and
     # from the one exported for linux-aarch64 alone
-    for exported in ("pylock.toml", "arm64.toml"):
+    for exported in ("pylock.toml", "pylock.arm64.toml"):
         target = tmp_path / f"uv-{exported}"
         subprocess.run(
             [

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, ClassVar
 
 from cleo.helpers import option
 from cleo.io.outputs.output import Type, Verbosity
+from packaging.pylock import is_valid_pylock_path
 from poetry.console.commands.group_command import GroupCommand
 
 from poetry_plugin_multiarch.adapter.lockfile import read_lock
@@ -303,6 +304,11 @@ class MultiarchExportCommand(_FromLockCommand):
             )
         for note in notes:
             self.line(f"<debug>multiarch: {note}</debug>", verbosity=Verbosity.VERBOSE)
+        if output and fmt == "pylock.toml" and not is_valid_pylock_path(Path(output)):
+            self.line_error(
+                f"<warning>{output}: pip and uv take a file as a PEP 751 lock only when it is"
+                " named pylock.toml or pylock.<name>.toml.</warning>"
+            )
         if output:
             Path(output).parent.mkdir(parents=True, exist_ok=True)
             write_text_atomically(Path(output), text)
