@@ -28,6 +28,8 @@ def test_multiarch_namespace_is_listed_and_helps(poetry: PoetryInstall, home, tm
         assert "  multiarch show " in text
         assert re.search(r"  multiarch check +Check that poetry.lock installs on every", text)
         assert re.search(r"  multiarch cache clear +Delete the unpacked-wheel cache", text)
+        assert re.search(r"  multiarch export +Export the lock as pylock.toml or", text)
+        assert re.search(r"  multiarch download +Download, hash-checked, exactly the files", text)
 
 
 def test_project_without_alternatives_locks_as_stock(
