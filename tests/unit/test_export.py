@@ -322,6 +322,50 @@ class TestMultiUsePylock:
         assert str(pylock.requires_python) == ">=3.10"
 
 
+class TestLocalSources:
+    """``file`` and ``directory`` sources: paths relative to the exported file."""
+
+    def lock(self) -> MultiarchLock:
+        return MultiarchLock.from_lock_data(
+            {
+                "package": [
+                    {
+                        "name": "local-wheel",
+                        "version": "1.0",
+                        "groups": ["main"],
+                        "files": [{"file": "local_wheel-1.0-py3-none-any.whl", "hash": "sha256:a"}],
+                        "source": {"type": "file", "url": "dist/local_wheel-1.0-py3-none-any.whl"},
+                    },
+                    {
+                        "name": "tree",
+                        "version": "0.1",
+                        "groups": ["main"],
+                        "source": {"type": "directory", "url": "libs/tree"},
+                    },
+                ],
+                "metadata": {"lock-version": "2.1", "python-versions": ">=3.10"},
+            }
+        )
+
+    def test_pylock_paths_are_relative_to_it(self) -> None:
+        scope = PylockScope(project_dir="/p", output_dir="/p/out")
+        pylock, _ = multi_use_pylock(self.lock(), scope)
+        Pylock.from_dict(pylock.to_dict())  # validates
+        wheel, tree = pylock.packages
+        assert wheel.archive is not None
+        assert wheel.archive.path == "../dist/local_wheel-1.0-py3-none-any.whl"
+        assert wheel.archive.hashes == {"sha256": "a"}
+        assert tree.directory is not None and tree.directory.path == "../libs/tree"
+        assert tree.version is None  # a source tree's version is not pinned
+
+    def test_requirements_name_them_by_absolute_path(self) -> None:
+        planned = plan_install(self.lock(), AARCH64)
+        assert [p.kind for p in planned] == [ArtifactKind.ARCHIVE, ArtifactKind.DIRECTORY]
+        text = requirements_txt([(AARCH64, planned)], project_dir="/p")
+        assert "local-wheel @ file:///p/dist/local_wheel-1.0-py3-none-any.whl \\" in text
+        assert "tree @ file:///p/libs/tree" in text
+
+
 class TestSingleUse:
     def test_only_what_the_target_installs(self) -> None:
         plans = [(AARCH64, plan_install(lock(), AARCH64))]
