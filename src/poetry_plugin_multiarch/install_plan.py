@@ -27,7 +27,21 @@ from poetry_plugin_multiarch.selection import check_requirements_met, select_for
 from poetry_plugin_multiarch.targets import TargetEnvironment
 from poetry_plugin_multiarch.urls import redact_url
 
-__all__ = ["ArtifactKind", "PlannedPackage", "Plans", "best_wheel", "plan_install"]
+__all__ = [
+    "NO_URLS_HINT",
+    "ArtifactKind",
+    "PlannedPackage",
+    "Plans",
+    "best_wheel",
+    "missing_urls_error",
+    "plan_install",
+]
+
+NO_URLS_HINT = (
+    "poetry.lock records no artifact URLs (stock Poetry wrote it): run `poetry lock"
+    " --regenerate` with poetry-plugin-multiarch installed, then export again; or pass"
+    " --allow-index to read them from the index pages."
+)
 
 
 class ArtifactKind(enum.Enum):
@@ -113,6 +127,17 @@ def plan_install(
             " `poetry lock`; `poetry multiarch check` lists every such gap.",
         )
     return tuple(planned)
+
+
+def missing_urls_error(packages: Sequence[str]) -> ExportError:
+    """The error for *packages* (``name version``) whose files the lock has no URL for."""
+    listed = sorted(set(packages))
+    more = f" and {len(listed) - 8} more" if len(listed) > 8 else ""
+    return ExportError(
+        f"poetry.lock records no URL for the files of {', '.join(listed[:8])}{more}; an"
+        " export reads only the lock, never an index page.",
+        NO_URLS_HINT,
+    )
 
 
 def best_wheel(files: Iterable[LockedFile], tags: Sequence[Tag]) -> LockedFile | None:

@@ -40,19 +40,23 @@ if TYPE_CHECKING:
 __all__ = ["MultiarchApplicationPlugin", "MultiarchPlugin"]
 
 
+#: The plugin's commands. None of them solves or installs: they need neither hook.
+_COMMANDS: tuple[type[Command], ...] = (
+    MultiarchCommand,
+    MultiarchShowCommand,
+    MultiarchCheckCommand,
+    MultiarchExportCommand,
+    MultiarchDownloadCommand,
+    MultiarchCacheClearCommand,
+)
+
+
 class MultiarchApplicationPlugin(ApplicationPlugin):
     """Adds the ``multiarch`` commands and makes every solve keep all alternatives."""
 
     @property
     def commands(self) -> list[type[Command]]:
-        return [
-            MultiarchCommand,
-            MultiarchShowCommand,
-            MultiarchCheckCommand,
-            MultiarchExportCommand,
-            MultiarchDownloadCommand,
-            MultiarchCacheClearCommand,
-        ]
+        return list(_COMMANDS)
 
     def activate(self, application: Application) -> None:
         super().activate(application)
@@ -93,23 +97,12 @@ class MultiarchPlugin(Plugin):
             )
 
 
-#: Commands that never solve nor install: they need neither hook.
-_ANALYSIS_ONLY = (
-    MultiarchCommand,
-    MultiarchShowCommand,
-    MultiarchCheckCommand,
-    MultiarchExportCommand,
-    MultiarchDownloadCommand,
-    MultiarchCacheClearCommand,
-)
-
-
 def install_strictly_from_lock(event: Event, event_name: str, dispatcher: EventDispatcher) -> None:
     """Before a command runs: every solve keeps all alternatives, and the installer
     of install/sync/add/update/remove installs from the lock only (``self`` excepted)."""
     assert isinstance(event, ConsoleCommandEvent)  # registered for COMMAND only
     command = event.command
-    if isinstance(command, _ANALYSIS_ONLY):
+    if isinstance(command, _COMMANDS):
         return
     from poetry_plugin_multiarch.adapter.provider import install_provider
 

@@ -40,7 +40,7 @@ from packaging.version import Version
 from poetry_plugin_multiarch import __version__
 from poetry_plugin_multiarch.coverage import SDIST_SUFFIXES
 from poetry_plugin_multiarch.errors import ExportError
-from poetry_plugin_multiarch.install_plan import Plans
+from poetry_plugin_multiarch.install_plan import Plans, missing_urls_error
 from poetry_plugin_multiarch.lock_file_markers import (
     Decided,
     any_of,
@@ -55,11 +55,6 @@ from poetry_plugin_multiarch.urls import redact_url
 __all__ = ["PylockScope", "multi_use_pylock", "pylock_toml", "single_use_pylock"]
 
 TOOL = "poetry-plugin-multiarch"
-RELOCK_HINT = (
-    "poetry.lock records no artifact URLs (stock Poetry wrote it): run `poetry lock"
-    " --regenerate` with poetry-plugin-multiarch installed, then export again; or pass"
-    " --allow-index to read them from the index pages."
-)
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
@@ -101,7 +96,8 @@ def multi_use_pylock(lock: MultiarchLock, scope: PylockScope) -> tuple[Pylock, l
         packages.append(
             _package(entry, None if marker is True else marker, entry.files, scope, notes)
         )
-    _refuse_missing_urls(missing_urls)
+    if missing_urls:
+        raise missing_urls_error(missing_urls)
     extras: list[str] | None = None
     if scope.extras is None and lock.extras:
         extras = sorted(lock.extras)
@@ -126,7 +122,8 @@ def single_use_pylock(plans: Plans, scope: PylockScope) -> tuple[Pylock, list[st
         for entry, _, files in by_entry.values()
         if not scope.local_files and _lacks_urls(entry, files)
     ]
-    _refuse_missing_urls(missing_urls)
+    if missing_urls:
+        raise missing_urls_error(missing_urls)
     packages = []
     everywhere = len(plans)
     for entry, environments, files in sorted(by_entry.values(), key=lambda i: i[0].name):
@@ -196,17 +193,6 @@ def _lacks_urls(entry: LockedPackage, files: Sequence[LockedFile] | None = None)
     if source is not None and source.type != "legacy":
         return False
     return any(f.url is None for f in (entry.files if files is None else files))
-
-
-def _refuse_missing_urls(missing: Sequence[str]) -> None:
-    if missing:
-        more = f" and {len(missing) - 8} more" if len(missing) > 8 else ""
-        shown = ", ".join(missing[:8]) + more
-        raise ExportError(
-            f"poetry.lock records no URL for the files of {shown}; an export reads only the"
-            " lock, never an index page.",
-            RELOCK_HINT,
-        )
 
 
 def _pylock(packages: list[Package], scope: PylockScope, *, extras: list[str] | None) -> Pylock:

@@ -14,10 +14,13 @@ from __future__ import annotations
 import os.path
 from collections.abc import Iterable
 
-from poetry_plugin_multiarch.errors import ExportError
-from poetry_plugin_multiarch.install_plan import ArtifactKind, PlannedPackage, Plans
+from poetry_plugin_multiarch.install_plan import (
+    ArtifactKind,
+    PlannedPackage,
+    Plans,
+    missing_urls_error,
+)
 from poetry_plugin_multiarch.lockmodel import LockedPackage
-from poetry_plugin_multiarch.pylock_export import RELOCK_HINT
 from poetry_plugin_multiarch.targets import TargetEnvironment
 from poetry_plugin_multiarch.urls import redact_url
 
@@ -53,11 +56,7 @@ def requirements_txt(
             if item.file is not None and item.file.hash not in hashes:
                 hashes.append(item.file.hash)
     if missing:
-        raise ExportError(
-            f"poetry.lock records no URL for the files of {', '.join(sorted(set(missing)))};"
-            " an export reads only the lock, never an index page.",
-            RELOCK_HINT,
-        )
+        raise missing_urls_error(missing)
     out = [f"# {line}" if line else "#" for line in header]
     if local_files:
         out += ["--no-index", "--find-links ."]

@@ -23,7 +23,7 @@ from poetry_plugin_multiarch.adapter.lockfile import read_lock
 from poetry_plugin_multiarch.adapter.project import allowed_pythons, load_config
 from poetry_plugin_multiarch.atomicwrite import write_text_atomically
 from poetry_plugin_multiarch.errors import ConfigError, ExportError
-from poetry_plugin_multiarch.install_plan import Plans, plan_install
+from poetry_plugin_multiarch.install_plan import Plans, missing_urls_error, plan_install
 from poetry_plugin_multiarch.pylock_export import (
     PylockScope,
     multi_use_pylock,
@@ -38,6 +38,7 @@ if TYPE_CHECKING:
     from collections.abc import Sequence
 
     from cleo.io.inputs.option import Option
+    from poetry.poetry import Poetry
 
     from poetry_plugin_multiarch.adapter.downloads import DownloadResult
     from poetry_plugin_multiarch.config import MultiarchConfig
@@ -82,6 +83,16 @@ def _scope_options() -> list[Option]:
 
 class _FromLockCommand(GroupCommand):
     """What export and download share: the lock, the targets, groups and extras."""
+
+    def _format(self) -> str:
+        """``--format``, checked.
+
+        :raises ConfigError: a format neither pylock.toml nor requirements.txt.
+        """
+        fmt = str(self.option("format"))
+        if fmt not in FORMATS:
+            raise ConfigError(f"--format {fmt}: unknown.", f"Use {' or '.join(FORMATS)}.")
+        return fmt
 
     def _read_lock(self) -> MultiarchLock:
         """The lock, if it matches pyproject.toml; with ``--allow-index``, URLs it lacks
@@ -229,15 +240,14 @@ class _FromLockCommand(GroupCommand):
         )
 
 
-def _requires_python(poetry: object) -> str | None:
-    """The project's Python as a PEP 440 specifier, if it is one."""
+def _requires_python(poetry: Poetry) -> str | None:
+    """The project's Python as a PEP 440 specifier, if it is one (Poetry's own
+    constraint syntax may not be: ``^3.11``, ``>=3.8,<3.9 || >=3.10``)."""
     from packaging.specifiers import InvalidSpecifier, SpecifierSet
 
-    project = getattr(poetry, "pyproject", None)
-    data = getattr(project, "data", {}) or {}
-    declared = data.get("project", {}).get("requires-python")
+    declared = poetry.pyproject.data.get("project", {}).get("requires-python")
     if not declared:
-        declared = str(poetry.package.python_constraint)  # type: ignore[attr-defined]
+        declared = str(poetry.package.python_constraint)
         declared = "" if declared == "*" else declared
     try:
         return str(SpecifierSet(declared)) if declared else None
@@ -270,9 +280,7 @@ class MultiarchExportCommand(_FromLockCommand):
     )
 
     def handle(self) -> int:
-        fmt = self.option("format")
-        if fmt not in FORMATS:
-            raise ConfigError(f"--format {fmt}: unknown.", f"Use {' or '.join(FORMATS)}.")
+        fmt = self._format()
         lock = self._read_lock()
         config = load_config(self.poetry)
         names = tuple(self.option("target") or ())
@@ -338,29 +346,23 @@ class MultiarchDownloadCommand(_FromLockCommand):
 
         names = tuple(self.option("target") or ())
         directory = self.option("dest")
-        fmt = self.option("format")
+        fmt = self._format()
         if not names or not directory:
             raise ConfigError(
                 "multiarch download needs --target and --dest (-d).",
                 "For example: poetry multiarch download --target linux-aarch64 -d wheelhouse",
             )
-        if fmt not in FORMATS:
-            raise ConfigError(f"--format {fmt}: unknown.", f"Use {' or '.join(FORMATS)}.")
         lock = self._read_lock()
         config = load_config(self.poetry)
         environments = self._environments(config, names)
         extras = self._extras(lock)
         plans = self._plans(lock, config, environments, extras)
         planned = [item for _, items in plans for item in items]
-        missing = sorted(
-            {f"{p.package.name} {p.package.version}" for p in planned if p.file and not p.location}
-        )
+        missing = [
+            f"{p.package.name} {p.package.version}" for p in planned if p.file and not p.location
+        ]
         if missing:
-            from poetry_plugin_multiarch.pylock_export import RELOCK_HINT
-
-            raise ExportError(
-                f"poetry.lock records no URL for the files of {', '.join(missing)}.", RELOCK_HINT
-            )
+            raise missing_urls_error(missing)
         in_place = sorted({p.filename for p in planned if p.file is None})
         for what in in_place:
             self.line_error(f"<warning>Not downloaded (built where it is): {what}</warning>")
@@ -400,8 +402,8 @@ class MultiarchDownloadCommand(_FromLockCommand):
 
 
 def _size(size: int) -> str:
-    for unit in ("B", "KB", "MB"):
-        if size < 1024 or unit == "MB":
-            return f"{size:.0f} {unit}" if unit == "B" else f"{size:.1f} {unit}"
-        size /= 1024  # type: ignore[assignment]
-    return f"{size} B"
+    if size < 1024:
+        return f"{size} B"
+    if size < 1024 * 1024:
+        return f"{size / 1024:.1f} KB"
+    return f"{size / (1024 * 1024):.1f} MB"
