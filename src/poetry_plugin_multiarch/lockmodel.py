@@ -136,6 +136,14 @@ class LockedPackage:
         """``jaxlib 0.1.71 from url https://…; markers: platform_machine == "aarch64"``."""
         return f"{self.name} {self.version} from {self.origin}; markers: {self.marker_text()}"
 
+    def lacks_urls(self, files: Iterable[LockedFile] | None = None) -> bool:
+        """Whether the lock records no URL for a file of this index package (of
+        *files*, default all): stock Poetry writes none; a ``url``, ``file``, ``git``
+        or ``directory`` source is where its source says."""
+        if self.source is not None and self.source.type != "legacy":
+            return False
+        return any(f.url is None for f in (self.files if files is None else files))
+
     def applies(
         self, environment: Mapping[str, str], groups: Iterable[str], extras: Iterable[str] = ()
     ) -> bool:

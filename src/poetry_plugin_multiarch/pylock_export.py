@@ -90,7 +90,7 @@ def multi_use_pylock(lock: MultiarchLock, scope: PylockScope) -> tuple[Pylock, l
         marker = _entry_marker(entry, scope)
         if marker is False:
             continue
-        if _lacks_urls(entry):
+        if entry.lacks_urls():
             missing_urls.append(f"{entry.name} {entry.version}")
             continue
         packages.append(
@@ -120,7 +120,7 @@ def single_use_pylock(plans: Plans, scope: PylockScope) -> tuple[Pylock, list[st
     missing_urls = [
         f"{entry.name} {entry.version}"
         for entry, _, files in by_entry.values()
-        if not scope.local_files and _lacks_urls(entry, files)
+        if not scope.local_files and entry.lacks_urls(files)
     ]
     if missing_urls:
         raise missing_urls_error(missing_urls)
@@ -186,13 +186,6 @@ def _entry_marker(entry: LockedPackage, scope: PylockScope) -> Marker | Decided:
             )
         terms.append(group_term(group, decided))
     return any_of(terms)
-
-
-def _lacks_urls(entry: LockedPackage, files: Sequence[LockedFile] | None = None) -> bool:
-    source = entry.source
-    if source is not None and source.type != "legacy":
-        return False
-    return any(f.url is None for f in (entry.files if files is None else files))
 
 
 def _pylock(packages: list[Package], scope: PylockScope, *, extras: list[str] | None) -> Pylock:

@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING
 
 from poetry.core.packages.package import Package
 from poetry.utils.authenticator import Authenticator
+from poetry.utils.helpers import get_file_hash
 
 from poetry_plugin_multiarch.adapter.artifacts import (
     SourceScopedAuthenticator,
@@ -148,13 +149,9 @@ def _problem(path: Path, locked_hash: str, size: int | None) -> str | None:
     if size is not None and actual_size != size:
         return f"size mismatch: got {actual_size} bytes, poetry.lock has {size} bytes"
     algorithm, _, digest = locked_hash.partition(":")
-    try:
-        hasher = hashlib.new(algorithm)
-    except ValueError:
+    if algorithm not in hashlib.algorithms_available:
         return f"poetry.lock's hash {locked_hash} uses an unknown algorithm"
-    with path.open("rb") as stream:
-        for chunk in iter(functools.partial(stream.read, 1 << 20), b""):
-            hasher.update(chunk)
-    if hasher.hexdigest() != digest.lower():
-        return f"hash mismatch: got {algorithm}:{hasher.hexdigest()}, poetry.lock has {locked_hash}"
+    actual = get_file_hash(path, algorithm)
+    if actual != digest.lower():
+        return f"hash mismatch: got {algorithm}:{actual}, poetry.lock has {locked_hash}"
     return None

@@ -18,7 +18,7 @@ from poetry_plugin_multiarch.errors import ExportError
 if TYPE_CHECKING:
     from poetry.poetry import Poetry
 
-    from poetry_plugin_multiarch.lockmodel import LockedPackage, MultiarchLock
+    from poetry_plugin_multiarch.lockmodel import MultiarchLock
 
 __all__ = ["with_index_urls"]
 
@@ -32,7 +32,7 @@ def with_index_urls(poetry: Poetry, lock: MultiarchLock) -> tuple[MultiarchLock,
     read: list[str] = []
     packages = []
     for entry in lock.packages:
-        if not _lacks_urls(entry):
+        if not entry.lacks_urls():
             packages.append(entry)
             continue
         name = entry.source.reference if entry.source and entry.source.reference else "PyPI"
@@ -51,10 +51,3 @@ def with_index_urls(poetry: Poetry, lock: MultiarchLock) -> tuple[MultiarchLock,
         packages.append(dataclasses.replace(entry, files=files))
         read.append(f"{entry.name} {entry.version} ({name})")
     return dataclasses.replace(lock, packages=tuple(packages)), read
-
-
-def _lacks_urls(entry: LockedPackage) -> bool:
-    source = entry.source
-    if source is not None and source.type != "legacy":
-        return False
-    return any(f.url is None for f in entry.files)
