@@ -93,6 +93,19 @@ class MultiarchConfig:
             recorded["no-build"] = [t.name for t in self.targets if t.name in self.no_build]
         return recorded
 
+    def targets_named(self, names: Sequence[str]) -> dict[str, Target]:
+        """The targets called *names*: presets, or ones declared here (which win).
+
+        :raises ConfigError: naming every unknown name and the known ones.
+        """
+        known = {**KNOWN_TARGETS, **{t.name: t for t in self.targets}}
+        unknown = [n for n in names if n not in known]
+        if unknown:
+            raise ConfigError(
+                f"Unknown target {', '.join(unknown)}.", f"Known targets: {', '.join(known)}."
+            )
+        return {name: known[name] for name in names}
+
     @property
     def target_environments(self) -> tuple[TargetEnvironment, ...]:
         """Every (target, python) pair, in declared order."""

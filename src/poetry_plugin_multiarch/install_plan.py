@@ -33,6 +33,7 @@ __all__ = [
     "PlannedPackage",
     "Plans",
     "best_wheel",
+    "installed_where",
     "missing_urls_error",
     "plan_install",
 ]
@@ -127,6 +128,14 @@ def plan_install(
             " `poetry lock`; `poetry multiarch check` lists every such gap.",
         )
     return tuple(planned)
+
+
+def installed_where(environments: Sequence[TargetEnvironment], plans: Plans) -> str | None:
+    """The marker of *environments*, those of *plans* that install something: ``None``
+    when that is every one of them (no marker needed)."""
+    if len(environments) == len(plans):
+        return None
+    return " or ".join(f"({env.marker})" for env in environments)
 
 
 def missing_urls_error(packages: Sequence[str]) -> ExportError:

@@ -40,7 +40,7 @@ from packaging.version import Version
 from poetry_plugin_multiarch import __version__
 from poetry_plugin_multiarch.coverage import SDIST_SUFFIXES
 from poetry_plugin_multiarch.errors import ExportError
-from poetry_plugin_multiarch.install_plan import Plans, missing_urls_error
+from poetry_plugin_multiarch.install_plan import Plans, installed_where, missing_urls_error
 from poetry_plugin_multiarch.lock_file_markers import (
     Decided,
     any_of,
@@ -125,12 +125,9 @@ def single_use_pylock(plans: Plans, scope: PylockScope) -> tuple[Pylock, list[st
     if missing_urls:
         raise missing_urls_error(missing_urls)
     packages = []
-    everywhere = len(plans)
     for entry, environments, files in sorted(by_entry.values(), key=lambda i: i[0].name):
-        marker = None
-        if len(environments) < everywhere:
-            marker = Marker(" or ".join(f"({env.marker})" for env in environments))
-        packages.append(_package(entry, marker, files, scope, notes))
+        where = installed_where(environments, plans)
+        packages.append(_package(entry, Marker(where) if where else None, files, scope, notes))
     return _pylock(packages, scope, extras=None), notes
 
 

@@ -18,6 +18,7 @@ from poetry_plugin_multiarch.install_plan import (
     ArtifactKind,
     PlannedPackage,
     Plans,
+    installed_where,
     missing_urls_error,
 )
 from poetry_plugin_multiarch.lockmodel import LockedPackage
@@ -60,12 +61,10 @@ def requirements_txt(
     out = [f"# {line}" if line else "#" for line in header]
     if local_files:
         out += ["--no-index", "--find-links ."]
-    everywhere = len(plans)
     for _key, (item, environments, hashes) in sorted(lines.items()):
         requirement = _requirement(item, local_files, project_dir)[1] or ""
-        if len(environments) < everywhere:
-            markers = " or ".join(f"({env.marker})" for env in environments)
-            requirement += f" ; {markers}"
+        if where := installed_where(environments, plans):
+            requirement += f" ; {where}"
         out.append(" \\\n    ".join([requirement, *(f"--hash={h}" for h in sorted(hashes))]))
     return "\n".join(out) + "\n"
 

@@ -177,3 +177,29 @@ def test_same_for_all_is_recorded() -> None:
     config = parse_config(table(environments=["linux-x86_64"], versions="same-for-all"), ["3.12"])
     assert config.versions == "same-for-all"
     assert config.recorded()["versions"] == "same-for-all"
+
+
+def test_targets_are_named_by_preset_or_declaration() -> None:
+    config = parse_config(
+        {
+            "tool": {
+                "poetry-plugin-multiarch": {
+                    "environments": [
+                        "linux-x86_64",
+                        {
+                            "name": "jetson",
+                            "markers": {"platform_machine": "aarch64"},
+                            "platform-tags": ["manylinux_2_31_aarch64"],
+                        },
+                    ]
+                }
+            }
+        }
+    )
+    named = config.targets_named(["jetson", "macos-arm64"])
+    assert list(named) == ["jetson", "macos-arm64"]
+    assert named["jetson"].platform_tags == ("manylinux_2_31_aarch64",)
+    with pytest.raises(ConfigError) as info:
+        config.targets_named(["linux-risc", "jetson", "solaris"])
+    assert info.value.message == "Unknown target linux-risc, solaris."
+    assert "jetson" in info.value.hint and "macos-arm64" in info.value.hint

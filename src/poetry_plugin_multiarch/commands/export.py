@@ -128,12 +128,7 @@ class _FromLockCommand(GroupCommand):
 
         :raises ConfigError: an unknown target or a Python that is no minor.
         """
-        known = {**KNOWN_TARGETS, **{t.name: t for t in config.targets}}
-        unknown = [n for n in names if n not in known]
-        if unknown:
-            raise ConfigError(
-                f"Unknown target {', '.join(unknown)}.", f"Known targets: {', '.join(known)}."
-            )
+        named = config.targets_named(names)
         pythons = (
             tuple(self.option("python") or ()) or config.pythons or allowed_pythons(self.poetry)
         )
@@ -142,7 +137,7 @@ class _FromLockCommand(GroupCommand):
             raise ConfigError(
                 f"--python {', '.join(bad)}: not a Python minor.", 'Give one like "3.11".'
             )
-        targets = [known[n] for n in names] if names else list(config.targets)
+        targets = list(named.values()) if names else list(config.targets)
         return tuple(TargetEnvironment(target=t, python=p) for t in targets for p in pythons)
 
     def _groups(self) -> tuple[str, ...]:

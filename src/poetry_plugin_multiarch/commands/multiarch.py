@@ -106,13 +106,7 @@ class MultiarchShowCommand(EnvCommand):
         if self.option("files") and not names:
             raise ConfigError("--files lists what a target installs.", "Add --target NAME.")
         config = load_config(self.poetry)
-        known = {**KNOWN_TARGETS, **{t.name: t for t in config.targets}}
-        unknown = [n for n in names if n not in known]
-        if unknown:
-            raise ConfigError(
-                f"Unknown target {', '.join(unknown)}.",
-                f"Known targets: {', '.join(known)}.",
-            )
+        known = config.targets_named(names)
         lock = read_lock(self.poetry)
         forked = forked_names(lock, direct_dependencies(self.poetry))
         if not self.option("files"):
