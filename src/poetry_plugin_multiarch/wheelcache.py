@@ -37,6 +37,7 @@ import shutil
 import stat
 import sys
 import tempfile
+import threading
 import zipfile
 from collections import Counter
 from collections.abc import Collection, Iterable, Iterator, Mapping
@@ -78,7 +79,7 @@ FILES = "files"
 LinkMode = Literal["auto", "copy"]
 
 _SIGNATURES = ("RECORD.jws", "RECORD.p7s")  # not listed in RECORD (PEP 491)
-_CHUNK = 1 << 20
+_CHUNK = 1 << 16  # as shutil copies; larger buffers only add peak memory
 # os.link failing with these means "not here", not "broken": copy instead
 _NO_LINK = frozenset(
     {errno.EXDEV, errno.EPERM, errno.EMLINK, errno.ENOTSUP, errno.EOPNOTSUPP, errno.EACCES}
@@ -242,20 +243,40 @@ class _Manifest:
             distribution=data["distribution"],
             version=data["version"],
             dist_info=data["dist_info"],
-            files=tuple(
-                _File(path, hash_, int(size), bool(executable), int(mtime_ns))
-                for path, hash_, size, executable, mtime_ns in data["files"]
-            ),
+            # rows as to_json wrote them (JSON keeps their types); a row of another
+            # length is a TypeError, and a size or mtime of another type never
+            # matches a file's, so such an entry is rebuilt
+            files=tuple(map(_File._make, data["files"])),
         )
+
+
+#: manifests read by this process, by path and by the stat of the file they came from
+_read: dict[str, tuple[tuple[int, int, int], _Manifest]] = {}
+
+
+def _manifest(entry: Path, digest: str, *, last_use: bool = False) -> _Manifest | None:
+    """The entry's manifest, or None if it has none (or one of another format or wheel).
+    Parsed once: the intact check keeps it for the install (*last_use*), which lets go
+    of it, so that a process holds only the manifests of installs under way."""
+    path = os.path.join(entry, MANIFEST)
+    try:
+        with open(path, "rb") as file:
+            st = os.fstat(file.fileno())
+            key = (st.st_ino, st.st_size, st.st_mtime_ns)
+            known = _read.pop(path, None) if last_use else _read.get(path)
+            if known is not None and known[0] == key:
+                return known[1]
+            manifest = _Manifest.from_json(file.read().decode("utf-8"), digest)
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+    if manifest is not None and not last_use:
+        _read[path] = (key, manifest)
+    return manifest
 
 
 def _manifest_if_intact(entry: Path, digest: str) -> _Manifest | None:
     """The entry's manifest if it and every file it lists are as unpacked, else None."""
-    try:
-        text = (entry / MANIFEST).read_text("utf-8")
-        manifest = _Manifest.from_json(text, digest)
-    except (OSError, ValueError, KeyError, TypeError):
-        return None
+    manifest = _manifest(entry, digest)
     if manifest is None:
         return None
     files = os.path.join(entry, FILES)
@@ -284,14 +305,73 @@ def _build(building: Path, archive_path: Path, digest: str, *, verify_contents: 
     with zipfile.ZipFile(archive_path) as zf:
         plan, distribution, version, dist_info = _check_wheel(zf, archive_path)
         files_dir = os.fspath(building / FILES)
-        made: set[str] = set()
-        files: list[_File] = []
-        issues: list[str] = []
-        for info, record in plan:
-            parent = posixpath.dirname(info.filename)
-            if parent not in made:
-                os.makedirs(os.path.join(files_dir, parent), exist_ok=True)
-                made.add(parent)
+        for parent in sorted({posixpath.dirname(info.filename) for info, _ in plan}):
+            os.makedirs(os.path.join(files_dir, parent), exist_ok=True)
+        parts = _parts(plan, _unpack_threads(plan))
+        if len(parts) == 1:
+            unpacked = [_extract(zf, threading.Lock(), files_dir, parts[0], verify_contents)]
+        else:
+            # a large wheel (scipy, torch) would otherwise be the install's tail on one
+            # core; a ZipFile serves members to several threads at once
+            members = threading.Lock()
+            with ThreadPoolExecutor(max_workers=len(parts) - 1) as helpers:
+                others = [
+                    helpers.submit(_extract, zf, members, files_dir, part, verify_contents)
+                    for part in parts[1:]
+                ]
+                unpacked = [_extract(zf, members, files_dir, parts[0], verify_contents)]
+                unpacked += [future.result() for future in others]
+    by_path = {file.path: file for files, _ in unpacked for file in files}
+    issues = [issue for _, part_issues in unpacked for issue in part_issues]
+    if issues:
+        raise MalformedWheel(archive_path, sorted(issues))
+    files = tuple(by_path[info.filename] for info, _ in plan)
+    manifest = _Manifest(archive_path.name, distribution, version, dist_info, files)
+    # written last: an entry without it is never used
+    (building / MANIFEST).write_text(manifest.to_json(digest), "utf-8")
+
+
+#: compressed bytes below which a wheel is unpacked by one thread
+_SPLIT_ABOVE = 8 << 20
+#: threads writing files at once in this process, whichever wheels they unpack: as
+#: many as cores (more would only add buffers and peak memory)
+_EXTRACTING = threading.BoundedSemaphore(os.cpu_count() or 1)
+
+
+def _unpack_threads(plan: list[tuple[zipfile.ZipInfo, RecordEntry]]) -> int:
+    compressed = sum(info.compress_size for info, _ in plan)
+    return 1 if compressed < _SPLIT_ABOVE else min(4, os.cpu_count() or 1)
+
+
+def _parts(
+    plan: list[tuple[zipfile.ZipInfo, RecordEntry]], count: int
+) -> list[list[tuple[zipfile.ZipInfo, RecordEntry]]]:
+    """*plan* in *count* parts of about the same compressed size, largest files first."""
+    if count <= 1:
+        return [plan]
+    parts: list[list[tuple[zipfile.ZipInfo, RecordEntry]]] = [[] for _ in range(count)]
+    loads = [0] * count
+    for item in sorted(plan, key=lambda item: item[0].compress_size, reverse=True):
+        lightest = loads.index(min(loads))
+        parts[lightest].append(item)
+        loads[lightest] += item[0].compress_size + 512  # a file's own cost, too
+    return [part for part in parts if part]
+
+
+def _extract(
+    zf: zipfile.ZipFile,
+    members: threading.Lock,
+    files_dir: str,
+    part: list[tuple[zipfile.ZipInfo, RecordEntry]],
+    verify_contents: bool,
+) -> tuple[list[_File], list[str]]:
+    """Write *part*'s files under *files_dir* (their directories exist); return each
+    file's manifest row and the RECORD mismatches. *members* guards opening and
+    closing a member: ``ZipFile`` counts its open members without a lock of its own."""
+    files: list[_File] = []
+    issues: list[str] = []
+    with _EXTRACTING:
+        for info, record in part:
             # sha256 is what the venv's RECORD carries; hash here only what RECORD lacks
             wanted = {"sha256"} if record.hash_ is None or record.hash_.name != "sha256" else set()
             if verify_contents and record.hash_ is not None:
@@ -299,12 +379,18 @@ def _build(building: Path, archive_path: Path, digest: str, *, verify_contents: 
             mode = info.external_attr >> 16
             executable = bool(mode and stat.S_ISREG(mode) and mode & 0o111)
             target = os.path.join(files_dir, info.filename)
-            with zf.open(info) as source, open(target, "wb") as sink:
-                digests = _copy_hashing(source, sink, wanted)
-                sink.flush()  # the mtime recorded is the last write's
-                if executable and _FCHMOD:
-                    os.fchmod(sink.fileno(), _EXECUTABLE)
-                st = os.fstat(sink.fileno())
+            with members:
+                source = zf.open(info)
+            try:
+                with open(target, "wb") as sink:
+                    digests = _copy_hashing(source, sink, wanted)
+                    sink.flush()  # the mtime recorded is the last write's
+                    if executable and _FCHMOD:
+                        os.fchmod(sink.fileno(), _EXECUTABLE)
+                    st = os.fstat(sink.fileno())
+            finally:
+                with members:
+                    source.close()
             if executable and not _FCHMOD:  # Windows before Python 3.13
                 os.chmod(target, _EXECUTABLE)
                 st = os.stat(target)
@@ -316,11 +402,7 @@ def _build(building: Path, archive_path: Path, digest: str, *, verify_contents: 
                 issues.append(f"{info.filename}: content does not match its RECORD hash")
             sha = digests["sha256"] if "sha256" in digests else cast(Hash, record.hash_).value
             files.append(_File(info.filename, sha, st.st_size, executable, st.st_mtime_ns))
-        if issues:
-            raise MalformedWheel(archive_path, issues)
-    manifest = _Manifest(archive_path.name, distribution, version, dist_info, tuple(files))
-    # written last: an entry without it is never used
-    (building / MANIFEST).write_text(manifest.to_json(digest), "utf-8")
+    return files, issues
 
 
 def _copy_hashing(source: IO[bytes], sink: IO[bytes], algorithms: set[str]) -> dict[str, str]:
@@ -439,11 +521,7 @@ def link_install(
     :param bytecode_optimization_levels: compile ``.py`` files, as ``installer`` does
     :raises CacheEntryError: the entry is incomplete or a file vanished meanwhile
     """
-    text = (entry_dir / MANIFEST).read_text("utf-8") if (entry_dir / MANIFEST).exists() else ""
-    try:
-        manifest = _Manifest.from_json(text, entry_dir.name)
-    except (ValueError, KeyError, TypeError):
-        manifest = None
+    manifest = _manifest(entry_dir, entry_dir.name, last_use=True)
     if manifest is None:
         raise CacheEntryError(f"{entry_dir} is not a complete cache entry")
     source = _EntrySource(entry_dir / FILES, manifest)
@@ -596,30 +674,58 @@ class _LinkingDestination(SchemeDictionaryDestination):
     ) -> frozenset[str]:
         """Link (or copy) every file of the wheel's root (not ``.data``, not RECORD) into
         *scheme*, without ``installer``'s per-file work; their RECORD rows join the
-        others in :meth:`finalize_installation`. Returns their paths."""
+        others in :meth:`finalize_installation`. Returns their paths.
+
+        The loop is what a warm install spends its time in, so it does per file only
+        a string join and one ``link``; directories are made once, parents first."""
         record = f"{manifest.dist_info}/RECORD"
-        placed = []
-        for file in manifest.files:
-            path = file.path
+        root = self._root(scheme)
+        wanted = [
+            file
+            for file in manifest.files
             # left to installer: .data (schemes), RECORD, and files in a __pycache__
             # directory (installer 0.7 installs them, 1.x skips them with a warning)
-            if path.startswith(data_dir) or path == record or "/__pycache__/" in f"/{path}":
-                continue
-            target = self._target(scheme, path)
-            self._place(os.path.join(files_root, path), target, file.executable)
-            self._placed.append((scheme, RecordEntry(path, Hash("sha256", file.hash), file.size)))
-            placed.append(path)
-        return frozenset(placed)
+            if not (
+                file.path.startswith(data_dir)
+                or file.path == record
+                or "/__pycache__/" in f"/{file.path}"
+            )
+        ]
+        unsafe = [file.path for file in wanted if _unsafe(file.path)]
+        if unsafe:
+            raise CacheEntryError(f"{files_root}: unsafe paths in the manifest: {unsafe[:3]}")
+        for parent in sorted({posixpath.dirname(file.path) for file in wanted}):
+            directory = f"{root}/{parent}" if parent else root
+            if directory not in self._made:
+                os.makedirs(directory, exist_ok=True)
+                self._made.add(directory)
+        link, rows = os.link, self._placed
+        for file in wanted:
+            source, target = f"{files_root}/{file.path}", f"{root}/{file.path}"
+            if self._can_link:
+                try:
+                    link(source, target)
+                    self.linked += 1
+                except OSError as e:
+                    self._place(source, target, file.executable, failed=e)
+            else:
+                self._place(source, target, file.executable)
+            rows.append((scheme, RecordEntry(file.path, Hash("sha256", file.hash), file.size)))
+        return frozenset(file.path for file in wanted)
 
     def finalize_installation(
         self, scheme: Scheme, record_file_path: str, records: Iterable[tuple[Scheme, RecordEntry]]
     ) -> None:
         super().finalize_installation(scheme, record_file_path, [*self._placed, *records])
 
-    def _target(self, scheme: Scheme, path: str) -> str:
+    def _root(self, scheme: Scheme) -> str:
         root = self._roots.get(scheme)
         if root is None:
             root = self._roots[scheme] = os.path.abspath(self.scheme_dict[scheme])
+        return root
+
+    def _target(self, scheme: Scheme, path: str) -> str:
+        root = self._root(scheme)
         target = os.path.abspath(os.path.join(root, path))
         if not target.startswith(root + os.sep):
             raise ValueError(f"Attempting to write {path} outside of {root}")
@@ -643,8 +749,11 @@ class _LinkingDestination(SchemeDictionaryDestination):
         self._place(stream.path, self._target(scheme, path_), is_executable)
         return RecordEntry(path_, stream.record.hash_, stream.record.size)
 
-    def _place(self, source: str, target: str, is_executable: bool) -> None:
-        if self._can_link and self._link(source, target):
+    def _place(
+        self, source: str, target: str, is_executable: bool, failed: OSError | None = None
+    ) -> None:
+        """Link *source* to *target*, else copy it; *failed*: a link just tried failed so."""
+        if self._can_link and self._link(source, target, failed):
             self.linked += 1
             return
         _replace(target)
@@ -655,9 +764,13 @@ class _LinkingDestination(SchemeDictionaryDestination):
             _make_executable(target)
         self.copied += 1
 
-    def _link(self, source: str, target: str) -> bool:
+    def _link(self, source: str, target: str, failed: OSError | None = None) -> bool:
         for _ in range(2):
             try:
+                if failed is not None:  # the caller's own attempt: handled as if here
+                    error: OSError = failed
+                    failed = None
+                    raise error
                 os.link(source, target)
                 return True
             except FileExistsError:

@@ -197,8 +197,9 @@ def fetching_executor(tmp_path: Path) -> Executor:
 def test_prefetched_archives_are_not_hashed_again_unless_changed(
     index, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """The executor re-checks each archive's hash before unpacking; for one the
-    prefetch checked (and that has not changed since) it takes the checked hash."""
+    """The prefetch hashes an archive as it downloads it (no second read), and the
+    executor's re-check before unpacking takes that hash for an archive that has not
+    changed since."""
     wheel = build_wheel(tmp_path / "dist", "jaxlib", "0.1.71", X86)
     url = index.publish(wheel)
     package = Package("jaxlib", "0.1.71", source_type="url", source_url=url)
@@ -214,14 +215,15 @@ def test_prefetched_archives_are_not_hashed_again_unless_changed(
 
     prefetch_artifacts(executor, [Install(package)], NullIO())
     archive = executor._artifact_cache.get_cached_archive_for_link(Link(url), strict=True)
-    assert hashed == [archive]  # the prefetch's check
+    assert hashed == []  # checked on the way in: the file was never read back
 
     assert executor._validate_archive_hash(archive, package) == package.files[0]["hash"]
-    assert hashed == [archive]
+    assert hashed == []
 
     archive.write_bytes(b"changed after the check")
     with pytest.raises(RuntimeError, match="Hash for jaxlib"):
         executor._validate_archive_hash(archive, package)
+    assert hashed == [archive]
 
 
 @pytest.mark.parametrize("files", [[], [{"file": "six-1.16.0-py3-none-any.whl"}]],
@@ -257,6 +259,24 @@ def test_prefetch_checks_a_recorded_size(index, tmp_path: Path, offset: int) -> 
         prefetch_artifacts(executor, [Install(package)], NullIO())
     assert (
         f"{url}: size mismatch: got {size - 1} bytes, poetry.lock has {size} bytes"
+    ) in raised.value.message
+    assert not list((tmp_path / "cache").rglob(wheel.name))
+
+
+def test_a_download_whose_hash_differs_is_refused_and_removed(index, tmp_path: Path) -> None:
+    """The hash taken while downloading decides: a mismatch fails the prefetch, names
+    both hashes and leaves no archive in the cache."""
+    wheel = build_wheel(tmp_path / "dist", "six", "1.16.0")
+    url = index.publish(wheel)
+    package = Package("six", "1.16.0", source_type="url", source_url=url)
+    package.files = [{"file": wheel.name, "hash": "sha256:" + "0" * 64}]
+
+    with pytest.raises(ArtifactFetchError) as raised:
+        prefetch_artifacts(fetching_executor(tmp_path), [Install(package)], NullIO())
+
+    assert (
+        f"{url}: hash mismatch: got sha256:{sha256_of(wheel)}, poetry.lock has sha256:"
+        + "0" * 64
     ) in raised.value.message
     assert not list((tmp_path / "cache").rglob(wheel.name))
 

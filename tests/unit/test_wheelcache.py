@@ -457,6 +457,43 @@ class TestConcurrency:
         assert [d.linked for d in done] == [12, 12]
         assert tree(tmp_path / "a") == tree(tmp_path / "b")
 
+    def test_a_large_wheel_is_unpacked_by_several_threads_into_the_same_entry(
+        self, wheel: Path, cache: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        """Above the split size a wheel's files are divided between threads (one core
+        would otherwise unpack scipy alone at the end of an install); the entry, its
+        manifest and the install from it are those of a one-thread unpack."""
+        one = unpacked(tmp_path / "one", wheel, sha256_of(wheel))
+        calls: list[tuple[int, list[str]]] = []
+        extract = wheelcache._extract
+
+        def recording(zf: object, lock: object, files_dir: str, part: list, verify: bool) -> object:
+            calls.append((threading.get_ident(), [info.filename for info, _ in part]))
+            return extract(zf, lock, files_dir, part, verify)  # type: ignore[arg-type]
+
+        monkeypatch.setattr(wheelcache, "_SPLIT_ABOVE", 0)
+        monkeypatch.setattr(wheelcache.os, "cpu_count", lambda: 3)
+        monkeypatch.setattr(wheelcache, "_extract", recording)
+        split = unpacked(cache, wheel, sha256_of(wheel))
+
+        # three parts, no file in two of them, not all in the calling thread
+        assert len(calls) == 3
+        names = [name for _, part in calls for name in part]
+        assert (
+            len(names)
+            == len(set(names))
+            == len(json.loads((one / "entry.json").read_text())["files"])
+        )
+        assert len({thread for thread, _ in calls}) >= 2
+        assert tree(split / "files") == tree(one / "files")
+        manifest = json.loads((split / "entry.json").read_text())
+        reference = json.loads((one / "entry.json").read_text())
+        drop_mtime = [row[:4] for row in manifest["files"]]
+        assert drop_mtime == [row[:4] for row in reference["files"]]
+        fast_install(split, tmp_path / "venv", "/py")
+        reference_install(wheel, tmp_path / "ref", "/py")
+        assert tree(tmp_path / "venv") == tree(tmp_path / "ref")
+
     def test_unpack_all(self, cache: Path, tmp_path: Path) -> None:
         wheels = [
             build_wheel(tmp_path / "wheels", f"pkg{i}", "1.0", files={f"pkg{i}/x.py": "x = 1\n"})

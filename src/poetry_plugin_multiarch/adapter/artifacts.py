@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import contextlib
 import functools
+import hashlib
 import os
 import re
 import time
@@ -245,7 +246,11 @@ def _fetch(
         if sink is not None and (held := _held(executor, sink, link, package)) is not None:
             return held
         session = SourceScopedAuthenticator(executor._authenticator, package)
-        download = functools.partial(download_within, session, deadline=deadline)
+        streamed: list[str] = []  # the sha256 of what this call downloaded, if it did
+
+        def download(url: str, dest: Path) -> None:
+            streamed.append(download_within(session, url, dest, deadline=deadline))
+
         archive = executor._artifact_cache.get_cached_archive_for_link(
             link, strict=True, download_func=download
         )
@@ -259,7 +264,11 @@ def _fetch(
         return f"{label}: {redact_url(url)}: {mismatch}"
     try:
         stat = archive.stat()
-        checked = executor._validate_archive_hash(archive, package)
+        known = {f["hash"] for f in package.files if f.get("file") == archive.name}
+        if streamed and f"sha256:{streamed[-1]}" in known:
+            checked = f"sha256:{streamed[-1]}"  # hashed while it was downloaded
+        else:
+            checked = executor._validate_archive_hash(archive, package)
     except RuntimeError:
         actual = get_file_hash(archive, "sha256")
         with contextlib.suppress(OSError):
@@ -393,14 +402,15 @@ class _Truncated(Exception):
 
 def download_within(
     session: SourceScopedAuthenticator, url: str, dest: Path, *, deadline: float
-) -> None:
+) -> str:
     """Stream *url* to *dest* within *deadline* seconds; a body cut short is fetched
-    once more (within the same deadline) before the download fails."""
+    once more (within the same deadline) before the download fails. Returns the sha256
+    (hex) of what was written, hashed on the way: the file need not be read again."""
     ends = time.monotonic() + deadline
     try:
-        _stream(session, url, dest, ends, deadline)
+        return _stream(session, url, dest, ends, deadline)
     except _Truncated:
-        _stream(session, url, dest, ends, deadline)
+        return _stream(session, url, dest, ends, deadline)
 
 
 class _Progress:
@@ -420,10 +430,11 @@ class _Progress:
 
 def _stream(
     session: SourceScopedAuthenticator, url: str, dest: Path, ends: float, deadline: float
-) -> None:
+) -> str:
     import urllib3.exceptions
 
     progress = _Progress(ends, deadline)
+    sha256 = hashlib.sha256()
     try:
         response = session.get(
             url,
@@ -448,9 +459,11 @@ def _stream(
                 if not chunk:
                     break
                 out.write(chunk)
+                sha256.update(chunk)
                 progress.received += len(chunk)
             if progress.total is not None and progress.received < progress.total:
                 raise _Truncated(progress.received, progress.total - progress.received)
+        return sha256.hexdigest()
     except (_DeadlinePassed, _Truncated):
         raise
     except Exception:

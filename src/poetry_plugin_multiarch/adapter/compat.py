@@ -126,6 +126,17 @@ class LinkHookChooser(Chooser):
         """Links to choose among instead of the source's, or ``None`` to ask the source."""
         return None
 
+    def choose_for(self, package: Package) -> Link:
+        """Poetry's choice, made once per package object: the plugin's prefetch and
+        Poetry's executor both ask, and each choice ranks every wheel by tag."""
+        chosen: dict[int, tuple[Package, Link]] = self.__dict__.setdefault("_multiarch_chosen", {})
+        known = chosen.get(id(package))
+        if known is not None and known[0] is package:
+            return known[1]
+        link = super().choose_for(package)
+        chosen[id(package)] = (package, link)
+        return link
+
     def _get_links(self, package: Package) -> list[Link]:  # Poetry 2.0 - 2.4
         links = self.links_instead(package)
         if links is None:
