@@ -2,11 +2,13 @@
 
 Poetry loads plugins before every command, ``--version`` and ``list`` included, so
 this module imports nothing heavy: the resolver and installer hooks are imported in
-the listeners, for the commands that use them.
+the listeners, for the commands that use them, and each of the plugin's commands
+(with the analysis core behind it) when it is made.
 """
 
 from __future__ import annotations
 
+import importlib
 from typing import TYPE_CHECKING
 
 from cleo.events.console_command_event import ConsoleCommandEvent
@@ -17,16 +19,6 @@ from poetry.plugins.plugin import Plugin
 
 from poetry_plugin_multiarch.adapter.console import as_user_error
 from poetry_plugin_multiarch.adapter.project import direct_dependencies, load_config
-from poetry_plugin_multiarch.commands.cache import MultiarchCacheClearCommand
-from poetry_plugin_multiarch.commands.check import MultiarchCheckCommand
-from poetry_plugin_multiarch.commands.export import (
-    MultiarchDownloadCommand,
-    MultiarchExportCommand,
-)
-from poetry_plugin_multiarch.commands.multiarch import (
-    MultiarchCommand,
-    MultiarchShowCommand,
-)
 from poetry_plugin_multiarch.errors import MultiarchError
 
 if TYPE_CHECKING:
@@ -40,15 +32,35 @@ if TYPE_CHECKING:
 __all__ = ["MultiarchApplicationPlugin", "MultiarchPlugin"]
 
 
-#: The plugin's commands. None of them solves or installs: they need neither hook.
-_COMMANDS: tuple[type[Command], ...] = (
-    MultiarchCommand,
-    MultiarchShowCommand,
-    MultiarchCheckCommand,
-    MultiarchExportCommand,
-    MultiarchDownloadCommand,
-    MultiarchCacheClearCommand,
-)
+#: The plugin's commands by name: the module and class of each, imported when the
+#: command is made. None of them solves or installs: they need neither hook.
+_COMMANDS: dict[str, tuple[str, str]] = {
+    "multiarch": ("poetry_plugin_multiarch.commands.multiarch", "MultiarchCommand"),
+    "multiarch show": ("poetry_plugin_multiarch.commands.multiarch", "MultiarchShowCommand"),
+    "multiarch check": ("poetry_plugin_multiarch.commands.check", "MultiarchCheckCommand"),
+    "multiarch export": ("poetry_plugin_multiarch.commands.export", "MultiarchExportCommand"),
+    "multiarch download": ("poetry_plugin_multiarch.commands.export", "MultiarchDownloadCommand"),
+    "multiarch cache clear": (
+        "poetry_plugin_multiarch.commands.cache",
+        "MultiarchCacheClearCommand",
+    ),
+}
+
+
+def _command_class(name: str) -> type[Command]:
+    module, cls = _COMMANDS[name]
+    command: type[Command] = getattr(importlib.import_module(module), cls)
+    return command
+
+
+class _LazyCommand:
+    """The factory cleo's command loader calls to make the command *name*."""
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+
+    def __call__(self) -> Command:
+        return _command_class(self.name)()
 
 
 class MultiarchApplicationPlugin(ApplicationPlugin):
@@ -56,10 +68,12 @@ class MultiarchApplicationPlugin(ApplicationPlugin):
 
     @property
     def commands(self) -> list[type[Command]]:
-        return list(_COMMANDS)
+        return [_command_class(name) for name in _COMMANDS]
 
     def activate(self, application: Application) -> None:
-        super().activate(application)
+        # what ApplicationPlugin.activate does with self.commands, without importing them
+        for name in _COMMANDS:
+            application.command_loader.register_factory(name, _LazyCommand(name))
         dispatcher = application.event_dispatcher
         if dispatcher is not None:
             dispatcher.add_listener(ERROR, show_multiarch_error)
@@ -102,7 +116,7 @@ def install_strictly_from_lock(event: Event, event_name: str, dispatcher: EventD
     of install/sync/add/update/remove installs from the lock only (``self`` excepted)."""
     assert isinstance(event, ConsoleCommandEvent)  # registered for COMMAND only
     command = event.command
-    if isinstance(command, _COMMANDS):
+    if command.name in _COMMANDS:
         return
     from poetry_plugin_multiarch.adapter.provider import install_provider
 

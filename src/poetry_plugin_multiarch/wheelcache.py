@@ -53,6 +53,8 @@ from installer.records import Hash, InvalidRecordEntry, RecordEntry, parse_recor
 from installer.sources import WheelSource
 from installer.utils import Scheme, parse_metadata_file, parse_wheel_filename
 
+from poetry_plugin_multiarch.zipmembers import MemberError, UnsupportedMember, copy_member
+
 if TYPE_CHECKING:
     from installer.scripts import LauncherKind
     from installer.sources import WheelContentElement
@@ -64,7 +66,6 @@ __all__ = [
     "MalformedWheel",
     "intact_entry",
     "link_install",
-    "unpack_all",
     "unpacked",
 ]
 
@@ -172,25 +173,6 @@ def intact_entry(cache_root: Path, sha256: str) -> Path | None:
     digest = _hex_digest(sha256)
     entry = cache_root / digest[:2] / digest
     return entry if _manifest_if_intact(entry, digest) is not None else None
-
-
-def unpack_all(
-    cache_root: Path,
-    archives: Iterable[tuple[Path, str]],
-    *,
-    workers: int | None = None,
-    verify_contents: bool = False,
-) -> dict[Path, Path]:
-    """:func:`unpacked` for each ``(archive, sha256)`` in threads (zlib and file writes
-    release the GIL); returns each archive's entry. The first error is raised after
-    every unpack has finished."""
-    pairs = list(archives)
-    with ThreadPoolExecutor(max_workers=workers or min(8, os.cpu_count() or 1)) as pool:
-        futures = [
-            pool.submit(unpacked, cache_root, path, sha, verify_contents=verify_contents)
-            for path, sha in pairs
-        ]
-    return {path: future.result() for (path, _), future in zip(pairs, futures, strict=True)}
 
 
 def _hex_digest(sha256: str) -> str:
@@ -308,19 +290,22 @@ def _build(building: Path, archive_path: Path, digest: str, *, verify_contents: 
         for parent in sorted({posixpath.dirname(info.filename) for info, _ in plan}):
             os.makedirs(os.path.join(files_dir, parent), exist_ok=True)
         parts = _parts(plan, _unpack_threads(plan))
-        if len(parts) == 1:
-            unpacked = [_extract(zf, threading.Lock(), files_dir, parts[0], verify_contents)]
-        else:
-            # a large wheel (scipy, torch) would otherwise be the install's tail on one
-            # core; a ZipFile serves members to several threads at once
-            members = threading.Lock()
-            with ThreadPoolExecutor(max_workers=len(parts) - 1) as helpers:
-                others = [
-                    helpers.submit(_extract, zf, members, files_dir, part, verify_contents)
-                    for part in parts[1:]
-                ]
-                unpacked = [_extract(zf, members, files_dir, parts[0], verify_contents)]
-                unpacked += [future.result() for future in others]
+        archive = _Archive(zf, os.open(archive_path, os.O_RDONLY | _O_BINARY))
+        try:
+            if len(parts) == 1:
+                unpacked = [_extract(archive, files_dir, parts[0], verify_contents)]
+            else:
+                # a large wheel (scipy, torch) would otherwise be the install's tail on
+                # one core; members are read with pread, so threads share the archive
+                with ThreadPoolExecutor(max_workers=len(parts) - 1) as helpers:
+                    others = [
+                        helpers.submit(_extract, archive, files_dir, part, verify_contents)
+                        for part in parts[1:]
+                    ]
+                    unpacked = [_extract(archive, files_dir, parts[0], verify_contents)]
+                    unpacked += [future.result() for future in others]
+        finally:
+            os.close(archive.fd)
     by_path = {file.path: file for files, _ in unpacked for file in files}
     issues = [issue for _, part_issues in unpacked for issue in part_issues]
     if issues:
@@ -329,6 +314,17 @@ def _build(building: Path, archive_path: Path, digest: str, *, verify_contents: 
     manifest = _Manifest(archive_path.name, distribution, version, dist_info, files)
     # written last: an entry without it is never used
     (building / MANIFEST).write_text(manifest.to_json(digest), "utf-8")
+
+
+class _Archive(NamedTuple):
+    """A wheel being unpacked: its directory (and ``zipfile``'s reader, for a member
+    :mod:`~poetry_plugin_multiarch.zipmembers` leaves to it) and a descriptor to
+    ``pread`` members from."""
+
+    zf: zipfile.ZipFile
+    fd: int
+    #: guards ``zf``'s members: ``ZipFile`` counts its open members without a lock
+    members: threading.Lock = threading.Lock()
 
 
 #: compressed bytes below which a wheel is unpacked by one thread
@@ -359,15 +355,13 @@ def _parts(
 
 
 def _extract(
-    zf: zipfile.ZipFile,
-    members: threading.Lock,
+    archive: _Archive,
     files_dir: str,
     part: list[tuple[zipfile.ZipInfo, RecordEntry]],
     verify_contents: bool,
 ) -> tuple[list[_File], list[str]]:
     """Write *part*'s files under *files_dir* (their directories exist); return each
-    file's manifest row and the RECORD mismatches. *members* guards opening and
-    closing a member: ``ZipFile`` counts its open members without a lock of its own."""
+    file's manifest row and the problems found (RECORD mismatches, damaged members)."""
     files: list[_File] = []
     issues: list[str] = []
     with _EXTRACTING:
@@ -376,24 +370,28 @@ def _extract(
             wanted = {"sha256"} if record.hash_ is None or record.hash_.name != "sha256" else set()
             if verify_contents and record.hash_ is not None:
                 wanted.add(record.hash_.name)
+            hashers = {name: hashlib.new(name) for name in wanted}
             mode = info.external_attr >> 16
             executable = bool(mode and stat.S_ISREG(mode) and mode & 0o111)
             target = os.path.join(files_dir, info.filename)
-            with members:
-                source = zf.open(info)
+            sink = os.open(target, _O_CREATE, 0o666)
             try:
-                with open(target, "wb") as sink:
-                    digests = _copy_hashing(source, sink, wanted)
-                    sink.flush()  # the mtime recorded is the last write's
-                    if executable and _FCHMOD:
-                        os.fchmod(sink.fileno(), _EXECUTABLE)
-                    st = os.fstat(sink.fileno())
+                try:
+                    copy_member(archive.fd, info, sink, hashers.values())
+                except UnsupportedMember:
+                    _copy_with_zipfile(archive, info, sink, hashers.values())
+                if executable and _FCHMOD:
+                    os.fchmod(sink, _EXECUTABLE)
+                st = os.fstat(sink)  # the mtime recorded is the last write's
+            except MemberError as e:
+                issues.append(str(e))
+                continue
             finally:
-                with members:
-                    source.close()
+                os.close(sink)
             if executable and not _FCHMOD:  # Windows before Python 3.13
                 os.chmod(target, _EXECUTABLE)
                 st = os.stat(target)
+            digests = {name: _urlsafe(hasher.digest()) for name, hasher in hashers.items()}
             if (
                 verify_contents
                 and record.hash_ is not None
@@ -405,16 +403,43 @@ def _extract(
     return files, issues
 
 
+_O_BINARY = getattr(os, "O_BINARY", 0)
+_O_CREATE = os.O_WRONLY | os.O_CREAT | os.O_TRUNC | _O_BINARY | getattr(os, "O_CLOEXEC", 0)
+
+
+def _copy_with_zipfile(
+    archive: _Archive, info: zipfile.ZipInfo, sink: int, hashers: Iterable[Any]
+) -> None:
+    """Copy a member through ``zipfile`` (bzip2, lzma: rare in wheels, but valid)."""
+    try:
+        with archive.members:
+            source = archive.zf.open(info)
+        try:
+            while chunk := source.read(_CHUNK):
+                for hasher in hashers:
+                    hasher.update(chunk)
+                view = memoryview(chunk)
+                while view:
+                    view = view[os.write(sink, view) :]
+        finally:
+            with archive.members:
+                source.close()
+    except (zipfile.BadZipFile, EOFError, NotImplementedError, RuntimeError) as e:
+        raise MemberError(f"{info.filename}: {e}") from e
+
+
+def _urlsafe(digest: bytes) -> str:
+    """A digest as RECORD writes it."""
+    return base64.urlsafe_b64encode(digest).decode("ascii").rstrip("=")
+
+
 def _copy_hashing(source: IO[bytes], sink: IO[bytes], algorithms: set[str]) -> dict[str, str]:
     hashers = [(name, hashlib.new(name)) for name in algorithms]
     while chunk := source.read(_CHUNK):
         for _, hasher in hashers:
             hasher.update(chunk)
         sink.write(chunk)
-    return {
-        name: base64.urlsafe_b64encode(hasher.digest()).decode("ascii").rstrip("=")
-        for name, hasher in hashers
-    }
+    return {name: _urlsafe(hasher.digest()) for name, hasher in hashers}
 
 
 def _check_wheel(

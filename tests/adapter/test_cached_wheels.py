@@ -83,6 +83,7 @@ def test_an_archive_the_cache_cannot_unpack_is_left_to_poetrys_installer(tmp_pat
     garbage.write_bytes(b"not a zip")
 
     installer.checked(garbage, "sha256:" + hashlib.sha256(b"not a zip").hexdigest())
+    installer.settle()
 
     assert installer._multiarch_entries == {}
     assert (
@@ -99,6 +100,7 @@ def test_a_wheel_is_held_only_when_its_entry_is_whole(tmp_path: Path) -> None:
     assert not installer.holds(wheel, digest)  # nothing unpacked yet
 
     installer.checked(wheel, digest)
+    installer.settle()
     assert installer.holds(wheel, digest)
     (entry,) = installer._multiarch_entries.values()
     (entry / "files" / "demo" / "__init__.py").write_text("changed")

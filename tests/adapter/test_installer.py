@@ -280,6 +280,65 @@ def test_a_download_whose_hash_differs_is_refused_and_removed(index, tmp_path: P
     assert not list((tmp_path / "cache").rglob(wheel.name))
 
 
+class RecordingSink:
+    """An archive sink that holds what it is told to and records the calls."""
+
+    def __init__(self, held: set[str] = frozenset()) -> None:  # type: ignore[assignment]
+        self.held = held
+        self.calls: list[tuple[str, str]] = []
+
+    def holds(self, archive: Path, locked_hash: str) -> bool:
+        self.calls.append(("holds", archive.name))
+        return archive.name in self.held
+
+    def checked(self, archive: Path, checked_hash: str) -> None:
+        self.calls.append(("checked", archive.name))
+
+    def settle(self) -> None:
+        self.calls.append(("settle", ""))
+
+
+def _url_package(index, tmp_path: Path, name: str, *, locked: str | None = None) -> Package:
+    wheel = build_wheel(tmp_path / "dist", name, "1.0")
+    package = Package(name, "1.0", source_type="url", source_url=index.publish(wheel))
+    package.files = [{"file": wheel.name, "hash": locked or f"sha256:{sha256_of(wheel)}"}]
+    return package
+
+
+def test_the_sink_is_settled_before_prefetch_returns_or_fails(index, tmp_path: Path) -> None:
+    """The sink's work on the archives (the unpacked-wheel cache unpacking them in its
+    own threads) is over before the venv changes, and before a failure is reported."""
+    good = _url_package(index, tmp_path, "good")
+    bad = _url_package(index, tmp_path, "bad", locked="sha256:" + "0" * 64)
+    executor = fetching_executor(tmp_path)
+
+    sink = RecordingSink()
+    prefetch_artifacts(executor, [Install(good)], NullIO(), sink)
+    assert sink.calls == [("checked", "good-1.0-py3-none-any.whl"), ("settle", "")]
+
+    sink = RecordingSink()
+    with pytest.raises(ArtifactFetchError, match="hash mismatch"):
+        prefetch_artifacts(executor, [Install(good), Install(bad)], NullIO(), sink)
+    assert sink.calls[-1] == ("settle", "")
+    assert ("checked", "bad-1.0-py3-none-any.whl") not in sink.calls
+
+
+def test_an_archive_the_sink_holds_is_neither_fetched_nor_read(index, tmp_path: Path) -> None:
+    package = _url_package(index, tmp_path, "held")
+    executor = fetching_executor(tmp_path)
+    prefetch_artifacts(executor, [Install(package)], NullIO())  # now in the artifact cache
+    index.clear_log()
+    (archive,) = (tmp_path / "cache").rglob("held-1.0-py3-none-any.whl")
+    sink = RecordingSink(held={archive.name})
+
+    prefetch_artifacts(executor, [Install(package)], NullIO(), sink)
+
+    assert sink.calls == [("holds", archive.name), ("settle", "")]
+    assert index.paths() == []
+    # the executor takes the locked hash for it, without reading the archive
+    assert executor._validate_archive_hash(archive, package) == package.files[0]["hash"]
+
+
 def _exclusive_extras() -> tuple[list[Package], dict]:
     """dep 1.0 for extra `one`, dep 2.0 for extra `two`, as Poetry locks the
     documented CPU/CUDA pattern (each with a wheel for any machine)."""

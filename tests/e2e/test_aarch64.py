@@ -43,6 +43,8 @@ def test_one_lock_installs_the_right_wheels_on_each_machine(
     assert result.returncode == 0, result.stdout + result.stderr
     # through the unpacked-wheel cache: each file a hard link to the cache's copy
     assert "3 wheels installed from the unpacked-wheel cache" in result.stdout, result.stdout
+    # unpacked with ISA-L's inflate: installed with the plugin into Poetry's venv
+    assert "0 unpacked before, 3 now, inflated with isal)" in result.stdout, result.stdout
     (numpy_init,) = project.glob(".venv/lib/python3.*/site-packages/numpy/__init__.py")
     cached = list((home / "cache" / "multiarch" / "unpacked-wheels").rglob("numpy/__init__.py"))
     assert [p for p in cached if p.samefile(numpy_init)], cached

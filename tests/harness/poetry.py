@@ -17,6 +17,11 @@ from pathlib import Path
 
 from tests.harness.fakearch import venv_at
 
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover
+    import tomli as tomllib
+
 __all__ = ["PoetryInstall", "build_plugin_wheel", "prepare_poetry"]
 
 REPO = Path(__file__).resolve().parents[2]
@@ -92,8 +97,17 @@ def cache_root() -> Path:
     return Path(os.environ.get("MULTIARCH_TEST_CACHE", default / "poetry-plugin-multiarch"))
 
 
+def plugin_requirements() -> list[str]:
+    """The plugin's own requirements besides Poetry (``poetry self add`` installs them
+    into Poetry's venv with the plugin), from pyproject.toml."""
+    with (REPO / "pyproject.toml").open("rb") as file:
+        dependencies: list[str] = tomllib.load(file)["project"]["dependencies"]
+    return [d for d in dependencies if not d.startswith(("poetry>", "poetry-core"))]
+
+
 def prepare_poetry(version: str, python: str = sys.executable) -> PoetryInstall:
-    """A venv with ``poetry==version`` (made once, then reused)."""
+    """A venv with ``poetry==version`` and the plugin's other requirements (made once,
+    then reused; made again when those requirements change)."""
     py_version = subprocess.run(
         [python, "-c", "import sys; print('%d.%d' % sys.version_info[:2])"],
         capture_output=True,
@@ -102,7 +116,8 @@ def prepare_poetry(version: str, python: str = sys.executable) -> PoetryInstall:
     ).stdout.strip()
     root = cache_root() / f"poetry-{version}-py{py_version}"
     stamp = root / ".complete"
-    if not stamp.exists():
+    requirements = [f"poetry=={version}", *plugin_requirements()]
+    if not stamp.exists() or stamp.read_text().splitlines() != requirements:
         shutil.rmtree(root, ignore_errors=True)
         subprocess.run([python, "-m", "venv", str(root)], check=True)
         subprocess.run(
@@ -113,11 +128,11 @@ def prepare_poetry(version: str, python: str = sys.executable) -> PoetryInstall:
                 "install",
                 "-q",
                 "--disable-pip-version-check",
-                f"poetry=={version}",
+                *requirements,
             ],
             check=True,
         )
-        stamp.write_text(version)
+        stamp.write_text("\n".join(requirements))
     return PoetryInstall(root=root, version=version)
 
 

@@ -23,7 +23,6 @@ from poetry_plugin_multiarch.wheelcache import (
     CacheEntryError,
     MalformedWheel,
     link_install,
-    unpack_all,
     unpacked,
 )
 from tests.harness.wheels import build_rich_wheel, build_wheel, sha256_of
@@ -109,6 +108,17 @@ def entry_files(entry: Path) -> list[Path]:
     return sorted(p for p in (entry / "files").rglob("*") if p.is_file())
 
 
+def recompressed(wheel: Path, target: Path, method: int) -> Path:
+    """*wheel* written again with every member compressed by *method*."""
+    target.parent.mkdir(parents=True, exist_ok=True)
+    with zipfile.ZipFile(wheel) as source, zipfile.ZipFile(target, "w") as out:
+        for info in source.infolist():
+            copy = zipfile.ZipInfo(info.filename, info.date_time)
+            copy.external_attr, copy.compress_type = info.external_attr, method
+            out.writestr(copy, source.read(info))
+    return target
+
+
 class TestSameAsInstaller:
     def test_same_interpreter_gives_the_same_tree_and_record(
         self, wheel: Path, cache: Path, tmp_path: Path
@@ -118,6 +128,18 @@ class TestSameAsInstaller:
         entry = unpacked(cache, wheel, sha256_of(wheel))
         fast_install(entry, tmp_path / "fast", python)
 
+        assert tree(tmp_path / "fast") == tree(tmp_path / "ref")
+        assert record_rows(tmp_path / "fast") == record_rows(tmp_path / "ref")
+
+    @pytest.mark.parametrize("method", [zipfile.ZIP_STORED, zipfile.ZIP_BZIP2, zipfile.ZIP_LZMA])
+    def test_members_stored_or_compressed_otherwise_install_the_same(
+        self, wheel: Path, cache: Path, tmp_path: Path, method: int
+    ) -> None:
+        """Deflate is read straight from the archive; stored members too, and bzip2 or
+        lzma (valid in a wheel, if rare) through zipfile: the same venv either way."""
+        other = recompressed(wheel, tmp_path / "other" / wheel.name, method)
+        reference_install(other, tmp_path / "ref", "/py")
+        fast_install(unpacked(cache, other, sha256_of(other)), tmp_path / "fast", "/py")
         assert tree(tmp_path / "fast") == tree(tmp_path / "ref")
         assert record_rows(tmp_path / "fast") == record_rows(tmp_path / "ref")
 
@@ -467,9 +489,9 @@ class TestConcurrency:
         calls: list[tuple[int, list[str]]] = []
         extract = wheelcache._extract
 
-        def recording(zf: object, lock: object, files_dir: str, part: list, verify: bool) -> object:
+        def recording(archive: object, files_dir: str, part: list, verify: bool) -> object:
             calls.append((threading.get_ident(), [info.filename for info, _ in part]))
-            return extract(zf, lock, files_dir, part, verify)  # type: ignore[arg-type]
+            return extract(archive, files_dir, part, verify)  # type: ignore[arg-type]
 
         monkeypatch.setattr(wheelcache, "_SPLIT_ABOVE", 0)
         monkeypatch.setattr(wheelcache.os, "cpu_count", lambda: 3)
@@ -493,24 +515,6 @@ class TestConcurrency:
         fast_install(split, tmp_path / "venv", "/py")
         reference_install(wheel, tmp_path / "ref", "/py")
         assert tree(tmp_path / "venv") == tree(tmp_path / "ref")
-
-    def test_unpack_all(self, cache: Path, tmp_path: Path) -> None:
-        wheels = [
-            build_wheel(tmp_path / "wheels", f"pkg{i}", "1.0", files={f"pkg{i}/x.py": "x = 1\n"})
-            for i in range(6)
-        ]
-        entries = unpack_all(cache, [(w, sha256_of(w)) for w in wheels], workers=3)
-        assert list(entries) == wheels
-        for w, entry in entries.items():
-            assert entry.name == sha256_of(w)
-            assert (entry / "entry.json").exists()
-
-    def test_unpack_all_raises_after_the_others_finish(self, cache: Path, tmp_path: Path) -> None:
-        good = build_wheel(tmp_path / "wheels", "good", "1.0")
-        bad = build_rich_wheel(tmp_path / "wheels", unrecorded=["rich_tool/cli.py"])
-        with pytest.raises(MalformedWheel, match=r"rich_tool/cli\.py"):
-            unpack_all(cache, [(bad, sha256_of(bad)), (good, sha256_of(good))])
-        assert (cache / sha256_of(good)[:2] / sha256_of(good) / "entry.json").exists()
 
 
 class TestMalformed:
@@ -551,6 +555,22 @@ class TestMalformed:
             unpacked(cache, wheel, sha256_of(wheel))
         assert str(error.value).startswith("rich_tool-1.0-py3-none-any.whl is not a well-formed")
         sha = sha256_of(wheel)
+        assert not (cache / sha[:2]).exists() or not any((cache / sha[:2]).iterdir())
+
+    def test_a_member_whose_bytes_are_damaged_is_named(
+        self, wheel: Path, cache: Path, tmp_path: Path
+    ) -> None:
+        """The archive's hash matched the lock, but a member does not inflate to what
+        the archive's directory says (as installer would refuse it: BadZipFile)."""
+        damaged = recompressed(wheel, tmp_path / "damaged" / wheel.name, zipfile.ZIP_STORED)
+        with zipfile.ZipFile(damaged) as zf:
+            info = zf.getinfo("rich_tool/sub/data.bin")
+        raw = bytearray(damaged.read_bytes())
+        raw[info.header_offset + 30 + len(info.filename) + 5] ^= 0xFF
+        damaged.write_bytes(bytes(raw))
+        with pytest.raises(MalformedWheel, match=r"rich_tool/sub/data\.bin: CRC-32 does not match"):
+            unpacked(cache, damaged, sha256_of(damaged))
+        sha = sha256_of(damaged)
         assert not (cache / sha[:2]).exists() or not any((cache / sha[:2]).iterdir())
 
     def test_every_issue_at_once(self, cache: Path, tmp_path: Path) -> None:

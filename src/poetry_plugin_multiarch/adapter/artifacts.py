@@ -122,7 +122,11 @@ class ArchiveSink(Protocol):
         then the archive need not be read again."""
 
     def checked(self, archive: Path, checked_hash: str) -> None:
-        """*archive* was just checked against the lock: its hash is *checked_hash*."""
+        """*archive* was just checked against the lock: its hash is *checked_hash*.
+        May return before the sink is done with it."""
+
+    def settle(self) -> None:
+        """Called once, after every archive: return when the sink is done with them."""
 
 
 def prefetch_artifacts(
@@ -153,16 +157,29 @@ def prefetch_artifacts(
     deadline = download_deadline(os.environ)
     if io.is_verbose():
         io.write_line(f"<debug>multiarch: fetching {len(wanted)} locked artifacts first</debug>")
+    # archives the sink holds need no thread: checking that takes a stat per file,
+    # which in threads would mostly wait on each other for the GIL (a package whose
+    # link comes from an index page is checked in its thread, after reading the page)
+    held = {
+        id(op): found
+        for op in wanted
+        if _linked_by_lock(op.package) and (found := _held_by(executor, sink, op))
+    }
     workers = max(1, getattr(executor, "_max_workers", 1))
     fetch = functools.partial(_fetch, executor, deadline, sink)
-    with ThreadPoolExecutor(max_workers=workers) as threads:
-        # largest first (by the sizes the lock records): the longest downloads and
-        # unpacks start at once instead of being the tail; failures are told in order
-        started = {
-            id(op): threads.submit(fetch, op)
-            for op in sorted(wanted, key=_largest_file, reverse=True)
-        }
-        results = [started[id(op)].result() for op in wanted]
+    try:
+        with ThreadPoolExecutor(max_workers=workers) as threads:
+            # largest first (by the sizes the lock records): the longest downloads and
+            # unpacks start at once instead of being the tail; failures are told in order
+            started = {
+                id(op): threads.submit(fetch, op)
+                for op in sorted(wanted, key=_largest_file, reverse=True)
+                if id(op) not in held
+            }
+            results = [held.get(id(op)) or started[id(op)].result() for op in wanted]
+    finally:
+        if sink is not None:
+            sink.settle()  # its work on the archives is done before anything changes
     failures = [result for result in results if isinstance(result, str)]
     if failures:
         raise ArtifactFetchError(
@@ -241,9 +258,9 @@ def _fetch(
     label = f"{package.pretty_name} {redact_text(package.full_pretty_version)}"
     url = package.source_url or ""
     try:
-        link = Link(url) if package.source_type == "url" else executor._chooser.choose_for(package)
+        link = _link(executor, package)
         url = link.url_without_fragment
-        if sink is not None and (held := _held(executor, sink, link, package)) is not None:
+        if not _linked_by_lock(package) and (held := _held_by(executor, sink, operation)):
             return held
         session = SourceScopedAuthenticator(executor._authenticator, package)
         streamed: list[str] = []  # the sha256 of what this call downloaded, if it did
@@ -283,17 +300,39 @@ def _fetch(
     return archive, (stat, checked)
 
 
-def _held(
-    executor: Executor, sink: ArchiveSink, link: Link, package: Package
+def _linked_by_lock(package: Package) -> bool:
+    """Whether *package*'s link comes from the lock alone (no index page to read)."""
+    return package.source_type == "url" or locked_links(package) is not None
+
+
+def _link(executor: Executor, package: Package) -> Link:
+    """The link the executor will install *package* from."""
+    if package.source_type == "url":
+        return Link(package.source_url or "")
+    return executor._chooser.choose_for(package)
+
+
+def _held_by(
+    executor: Executor, sink: ArchiveSink | None, operation: Operation
 ) -> tuple[Path, tuple[os.stat_result, str]] | None:
     """The cached archive and its locked hash, when *sink* holds it already (and its
-    size is the recorded one): the executor finds it checked, and nothing reads it."""
+    size is the recorded one): the executor finds it checked, and nothing reads it.
+    ``None`` also when choosing the link fails: fetching it then says why."""
+    if sink is None:
+        return None
+    package = operation.package
+    try:
+        link = _link(executor, package)
+    except Exception:
+        return None
     # a file may be listed twice (once per platform of a pure wheel), with one hash
     (locked, *others) = {f["hash"] for f in package.files if f.get("file") == link.filename} or {""}
     if others or not locked.startswith("sha256:"):
         return None
-    archive = executor._artifact_cache.get_cached_archive_for_link(link, strict=True)
-    if archive is None or _size_mismatch(archive, package) is not None:
+    # where get_cached_archive_for_link(link, strict=True) finds it, without its five
+    # globs of the directory
+    archive = executor._artifact_cache.get_cache_directory_for_link(link) / link.filename
+    if not archive.is_file() or _size_mismatch(archive, package) is not None:
         return None
     if not sink.holds(archive, locked):
         return None

@@ -5,9 +5,11 @@
 still decides what to install, in which order, and writes ``direct_url.json`` itself.
 It is the sink of :func:`~poetry_plugin_multiarch.adapter.artifacts.prefetch_artifacts`:
 an archive whose entry is whole already (:meth:`CachedWheelInstaller.holds`) is not
-read again; any other is unpacked once into the cache
-(:mod:`poetry_plugin_multiarch.wheelcache`) right after its hash is checked
-(:meth:`CachedWheelInstaller.checked`), in the download threads and before the venv
+read again; any other is queued right after its hash is checked
+(:meth:`CachedWheelInstaller.checked`) and unpacked once into the cache
+(:mod:`poetry_plugin_multiarch.wheelcache`) by one thread per core, the largest
+archive waiting first (:mod:`poetry_plugin_multiarch.unpack_queue`), while the other
+downloads go on; :meth:`CachedWheelInstaller.settle` waits for them, before the venv
 changes. Installing it then links the entry's files into the venv. A wheel the cache
 cannot serve (an unusual hash, a RECORD that does not match the archive, a cache that
 cannot be written) goes through Poetry's own installer, with a ``-v`` note.
@@ -31,17 +33,19 @@ from poetry.installation.wheel_installer import WheelInstaller
 
 from poetry_plugin_multiarch.adapter.compat import venv_scheme
 from poetry_plugin_multiarch.errors import ConfigError
+from poetry_plugin_multiarch.unpack_queue import UnpackQueue
 from poetry_plugin_multiarch.wheelcache import (
     CacheEntryError,
     LinkMode,
     MalformedWheel,
     intact_entry,
     link_install,
-    unpacked,
 )
+from poetry_plugin_multiarch.zipmembers import INFLATE
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
+    from concurrent.futures import Future
 
     from cleo.io.io import IO
     from poetry.config.config import Config
@@ -94,7 +98,9 @@ class CachedWheelInstaller(WheelInstaller):
     _multiarch_io: IO
     _multiarch_entries: dict[Path, Path]
     _multiarch_lock: threading.Lock
-    _multiarch_unpacking: threading.BoundedSemaphore
+    _multiarch_linking: threading.Lock
+    _multiarch_queue: UnpackQueue | None
+    _multiarch_unpacking: dict[Path, Future[Path]]
     _multiarch_counts: dict[str, int]
 
     def holds(self, archive: Path, locked_hash: str) -> bool:
@@ -114,26 +120,45 @@ class CachedWheelInstaller(WheelInstaller):
         return True
 
     def checked(self, archive: Path, checked_hash: str) -> None:
-        """Unpack *archive* (its hash *checked_hash* just checked) into the cache, or
-        note why it will go through Poetry's installer. Thread-safe; never raises for
-        a wheel the cache cannot serve."""
+        """Queue *archive* (its hash *checked_hash* just checked) for unpacking into the
+        cache, or note why it will go through Poetry's installer. Thread-safe; returns
+        at once (:meth:`settle` waits for the unpacking)."""
         if archive.suffix != ".whl":
             return  # an sdist: Poetry builds it
         algorithm, _, digest = checked_hash.partition(":")
         if algorithm != "sha256":
             self._note(f"{archive.name}: the lock's hash is {algorithm}, the cache keys by sha256")
             return
+        with self._multiarch_lock:
+            if self._multiarch_queue is None:
+                self._multiarch_queue = UnpackQueue(self._multiarch_cache)
+            queue = self._multiarch_queue
         try:
-            with self._multiarch_unpacking:  # no more unpacking threads than cores
-                entry = unpacked(self._multiarch_cache, archive, digest)
-        except MalformedWheel as e:
-            self._note(str(e))
-            return
-        except Exception as e:  # no zip, a cache that cannot be written, …: Poetry's
-            # installer then meets the archive as it would without the plugin
+            future = queue.put(archive, digest)
+        except OSError as e:  # the archive vanished: Poetry's installer meets that
             self._note(f"{archive.name}: the unpacked-wheel cache failed: {e}")
             return
         with self._multiarch_lock:
+            self._multiarch_unpacking[archive] = future
+
+    def settle(self) -> None:
+        """Wait until every archive queued is unpacked; note each that failed (it goes
+        through Poetry's installer). Never raises for a wheel the cache cannot serve."""
+        with self._multiarch_lock:
+            queue, self._multiarch_queue = self._multiarch_queue, None
+            unpacking, self._multiarch_unpacking = self._multiarch_unpacking, {}
+        if queue is not None:
+            queue.close()
+        for archive, future in unpacking.items():
+            try:
+                entry = future.result()
+            except MalformedWheel as e:
+                self._note(str(e))
+                continue
+            except Exception as e:  # no zip, a cache that cannot be written, …:
+                # Poetry's installer then meets the archive as it would without the plugin
+                self._note(f"{archive.name}: the unpacked-wheel cache failed: {e}")
+                continue
             self._multiarch_entries[archive] = entry
             self._multiarch_counts["unpacked"] += 1
 
@@ -143,15 +168,18 @@ class CachedWheelInstaller(WheelInstaller):
             scheme = dict(venv_scheme(self._env))
             scheme["headers"] = os.path.join(scheme["include"], _distribution(wheel))
             try:
-                done = link_install(
-                    entry,
-                    scheme,
-                    interpreter=str(self._env.python),
-                    installer_name=f"Poetry {poetry_version}",
-                    script_kind=self._script_kind,
-                    link_mode=self._multiarch_mode,
-                    bytecode_optimization_levels=self._bytecode_optimization_levels,
-                )
+                # one wheel at a time: linking is a syscall per file, and Poetry's
+                # install threads doing it at once mostly wait on each other for the GIL
+                with self._multiarch_linking:
+                    done = link_install(
+                        entry,
+                        scheme,
+                        interpreter=str(self._env.python),
+                        installer_name=f"Poetry {poetry_version}",
+                        script_kind=self._script_kind,
+                        link_mode=self._multiarch_mode,
+                        bytecode_optimization_levels=self._bytecode_optimization_levels,
+                    )
             except CacheEntryError as e:
                 self._note(f"{wheel.name}: {e}")
             else:
@@ -173,7 +201,9 @@ class CachedWheelInstaller(WheelInstaller):
             f"multiarch: {counts['wheels']} wheels installed from the unpacked-wheel cache"
             f" {self._multiarch_cache}: {counts['linked']} files hard-linked,"
             f" {counts['copied']} copied, {counts['written']} written"
-            f" ({counts['held']} unpacked before, {counts['unpacked']} now)"
+            f" ({counts['held']} unpacked before, {counts['unpacked']} now"
+            + (f", inflated with {INFLATE}" if counts["unpacked"] else "")
+            + ")"
         )
 
     def _note(self, text: str) -> None:
@@ -212,7 +242,9 @@ def use_wheel_cache(
     installer._multiarch_io = io
     installer._multiarch_entries = {}
     installer._multiarch_lock = threading.Lock()
-    installer._multiarch_unpacking = threading.BoundedSemaphore(os.cpu_count() or 1)
+    installer._multiarch_linking = threading.Lock()
+    installer._multiarch_queue = None
+    installer._multiarch_unpacking = {}
     installer._multiarch_counts = dict.fromkeys(
         ("wheels", "linked", "copied", "written", "held", "unpacked"), 0
     )
