@@ -552,6 +552,8 @@ def _markdown(r: Results) -> str:
         " (uv then takes the index release on every other machine). Installs are into an"
         " x86_64 venv."
     )
+    emptied = int(m.get("graveyard_emptied", "0"))
+    emptied = f" (the disk ran short {emptied} times, and it was emptied then)" if emptied else ""
     return f"""# Benchmarks
 
 Written by `.venv/bin/python benchmarks/run.py` (see its `--help`): poetry-plugin-multiarch
@@ -580,6 +582,13 @@ How it is measured:
   from `os.wait4` (its largest single process). Index pages are the requests for
   `/simple/` pages in the loopback index's log during the run. The file system is
   synced before each run.
+- What a run leaves (venvs, Poetry homes, uv caches) is moved aside, not deleted, until
+  the benchmark ends{emptied}: this box's root file system is ext4 without a journal,
+  which does not reuse an inode freed in the last minutes, and searching past the
+  17,000 a run deletes made creating files up to 20× slower for the next run (8,500
+  empty files: 0.05 s long after a deletion, 0.7–2 s within minutes of one). A fresh
+  CI runner does not pay that, and it weighed on each tool by the number of files it
+  creates.
 - The index is a PEP 503 server on 127.0.0.1 (tests/harness/index.py), in the
   benchmark's own process; pages carry `#sha256=` fragments, no PEP 658 metadata, no
   range requests (so lockers download whole wheels for metadata).
