@@ -39,6 +39,8 @@ _ENCRYPTED = 0x1
 #: members larger than this (compressed, or inflated) are copied in slices of it, so
 #: that a 1 GB shared library (torch) never sits in memory whole
 _SLICE = 8 << 20
+#: bytes read past a local header for its name and extra field, with the data
+_NAME_AND_EXTRA = 512
 
 
 if hasattr(os, "pread"):
@@ -79,10 +81,9 @@ def copy_member(
     method = info.compress_type
     if method not in (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED):
         raise UnsupportedMember(f"{info.filename}: compression method {method}")
-    start = _data_offset(archive_fd, info)
     hashers = list(hashers)
     try:
-        written, crc = _copy(archive_fd, info, start, target_fd, hashers)
+        written, crc = _copy(archive_fd, info, target_fd, hashers)
     except _zlib.error as e:
         raise MemberError(f"{info.filename}: {e}") from None
     if written != info.file_size:
@@ -92,16 +93,23 @@ def copy_member(
 
 
 def _copy(
-    archive_fd: int, info: zipfile.ZipInfo, start: int, target_fd: int, hashers: list[Hasher]
+    archive_fd: int, info: zipfile.ZipInfo, target_fd: int, hashers: list[Hasher]
 ) -> tuple[int, int]:
-    """Copy the member whose data starts at *start*; return its size and CRC-32."""
+    """Copy the member; return its size and CRC-32."""
     size, crc = info.compress_size, 0
     if info.compress_type == zipfile.ZIP_DEFLATED and max(size, info.file_size) <= _SLICE:
-        data = _zlib.decompress(_read(archive_fd, size, start, info), -15, max(info.file_size, 1))
+        # the header and the data in one read, as a rule (a long name or local extra
+        # field takes a second)
+        start, head = _data_offset(archive_fd, info, read_ahead=size + _NAME_AND_EXTRA)
+        compressed = memoryview(head)[start - info.header_offset :]
+        if len(compressed) < size:
+            compressed = memoryview(_read(archive_fd, size, start, info))
+        data = _zlib.decompress(compressed[:size], -15, max(info.file_size, 1))
         crc = _zlib.crc32(data)
         _emit(target_fd, data, hashers)
         written = len(data)
     else:
+        start, _ = _data_offset(archive_fd, info)
         deflated = info.compress_type == zipfile.ZIP_DEFLATED
         inflater = _zlib.decompressobj(-15) if deflated else None
         written = 0
@@ -123,18 +131,20 @@ def _copy(
     return written, crc
 
 
-def _data_offset(archive_fd: int, info: zipfile.ZipInfo) -> int:
-    """Where *info*'s data starts: after its local header (whose name and extra field
-    may differ in length from the directory's)."""
-    header = _pread(archive_fd, _LOCAL_HEADER.size, info.header_offset)
-    if len(header) != _LOCAL_HEADER.size:
+def _data_offset(archive_fd: int, info: zipfile.ZipInfo, read_ahead: int = 0) -> tuple[int, bytes]:
+    """Where *info*'s data starts (after its local header, whose name and extra field
+    may differ in length from the directory's), and the bytes read from the header on
+    (*read_ahead* more than the header, as far as the archive goes)."""
+    header = _pread(archive_fd, _LOCAL_HEADER.size + read_ahead, info.header_offset)
+    if len(header) < _LOCAL_HEADER.size:
         raise MemberError(f"{info.filename}: the archive ends inside its header")
-    signature, flags, _, _, _, _, name_length, extra_length = _LOCAL_HEADER.unpack(header)
+    fields = _LOCAL_HEADER.unpack_from(header)
+    signature, flags, _, _, _, _, name_length, extra_length = fields
     if signature != _LOCAL_SIGNATURE:
         raise MemberError(f"{info.filename}: no local file header where the directory says")
     if flags & _ENCRYPTED:
         raise MemberError(f"{info.filename}: encrypted")
-    return info.header_offset + _LOCAL_HEADER.size + name_length + extra_length
+    return info.header_offset + _LOCAL_HEADER.size + name_length + extra_length, header
 
 
 def _read(archive_fd: int, size: int, offset: int, info: zipfile.ZipInfo) -> bytes:

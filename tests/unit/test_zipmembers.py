@@ -21,6 +21,12 @@ MEMBERS: dict[str, bytes] = {
     "small.py": b"x = 1\n" * 10,
     "random.bin": os.urandom(50_000),  # inflates to about its own size
     "repetitive.so": bytes(range(256)) * 4096,  # 1 MiB from a few KiB
+    "long-extra.txt": b"its header is longer than the bytes read past it" * 3,
+}
+#: extra fields (any id) by member: a short one, and one longer than the read-ahead
+EXTRA = {
+    "small.py": b"\xfe\xca\x04\x00abcd",
+    "long-extra.txt": b"\xfe\xca" + struct.pack("<H", 1000) + b"e" * 1000,
 }
 
 
@@ -46,7 +52,7 @@ def write_zip(path: Path, members: dict[str, bytes], method: int = zipfile.ZIP_D
         for name, data in members.items():
             info = zipfile.ZipInfo(name)
             info.compress_type = method
-            info.extra = b"\xfe\xca\x04\x00abcd" if name == "small.py" else b""  # any field
+            info.extra = EXTRA.get(name, b"")
             zf.writestr(info, data)
     return path
 

@@ -332,11 +332,14 @@ def _held_by(
     # where get_cached_archive_for_link(link, strict=True) finds it, without its five
     # globs of the directory
     archive = executor._artifact_cache.get_cache_directory_for_link(link) / link.filename
-    if not archive.is_file() or _size_mismatch(archive, package) is not None:
+    try:
+        if not archive.is_file() or _size_mismatch(archive, package) is not None:
+            return None
+        if not sink.holds(archive, locked):
+            return None
+        return archive, (archive.stat(), locked)
+    except OSError:  # gone meanwhile: fetched again
         return None
-    if not sink.holds(archive, locked):
-        return None
-    return archive, (archive.stat(), locked)
 
 
 def _size_mismatch(archive: Path, package: Package) -> str | None:
