@@ -261,11 +261,11 @@ def _manifest_if_intact(entry: Path, digest: str) -> _Manifest | None:
     manifest = _manifest(entry, digest)
     if manifest is None:
         return None
-    files = os.path.join(entry, FILES)
-    join, stat_, is_regular = os.path.join, os.stat, stat.S_ISREG
+    files = f"{entry}/{FILES}/"  # a plain join: this loop is a warm install's check
+    stat_, is_regular = os.stat, stat.S_ISREG
     for file in manifest.files:
         try:
-            st = stat_(join(files, file.path))
+            st = stat_(files + file.path)
         except OSError:
             return None
         if not is_regular(st.st_mode) or st.st_size != file.size or st.st_mtime_ns != file.mtime_ns:

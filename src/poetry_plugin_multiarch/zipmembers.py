@@ -36,9 +36,11 @@ INFLATE = "zlib" if _zlib is zlib else "isal"
 _LOCAL_HEADER = struct.Struct("<4s2xHH4xIII2H")  # signature, flags, method, crc, sizes, lengths
 _LOCAL_SIGNATURE = b"PK\x03\x04"
 _ENCRYPTED = 0x1
-#: members larger than this (compressed, or inflated) are copied in slices of it, so
-#: that a 1 GB shared library (torch) never sits in memory whole
-_SLICE = 8 << 20
+#: members larger than this (compressed, or inflated) are copied in slices of it: a
+#: slice's bytes in and out are what a thread holds (1 MiB keeps an install's peak
+#: memory where Poetry's is; 8 MiB added 50 MiB), and a 1 GB shared library (torch)
+#: never sits in memory whole
+_SLICE = 1 << 20
 #: bytes read past a local header for its name and extra field, with the data
 _NAME_AND_EXTRA = 512
 
