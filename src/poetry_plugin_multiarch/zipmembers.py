@@ -37,10 +37,12 @@ _LOCAL_HEADER = struct.Struct("<4s2xHH4xIII2H")  # signature, flags, method, crc
 _LOCAL_SIGNATURE = b"PK\x03\x04"
 _ENCRYPTED = 0x1
 #: members larger than this (compressed, or inflated) are copied in slices of it: a
-#: slice's bytes in and out are what a thread holds (1 MiB keeps an install's peak
-#: memory where Poetry's is; 8 MiB added 50 MiB), and a 1 GB shared library (torch)
-#: never sits in memory whole
-_SLICE = 1 << 20
+#: slice's bytes in and out are what a thread holds, and a 1 GB shared library (torch)
+#: never sits in memory whole. Slices freed by several threads stay in glibc's
+#: per-thread arenas: on the real-wheel benchmark an install's peak RSS was 1.6× stock
+#: Poetry's with 8 MiB slices, 1.12× with 1 MiB, 1.02× with 128 KiB, and unpacking no
+#: slower (the inflating dominates, not the calls)
+_SLICE = 128 << 10
 #: bytes read past a local header for its name and extra field, with the data
 _NAME_AND_EXTRA = 512
 
