@@ -752,6 +752,12 @@ def _notes(r: Results) -> str:
     pages = r.lock_targets.pages("targets")
     real = r.install_real.ratio("plugin", "stock")
     real_range = f"{real.median:.2f} ({real.low:.2f}–{real.high:.2f})"
+    install_warm = r.install_real_warm
+    dry_run = (
+        f"In this run dry-run / stock was {install_warm.ratio(DRY_RUN, 'stock').median:.2f}."
+        if install_warm is not None
+        else ""
+    )
     return f"""
 ## Where the time goes
 
@@ -769,15 +775,16 @@ def _notes(r: Results) -> str:
   this run {real_range} of stock's time.
 - **Install, artifact cache warm.** Nothing is downloaded or unpacked: the plugin
   checks that each wheel's cache entry is whole (a `stat` per file) and links it. Timed
-  in-process on the box of this run (phase timers around Poetry's and the plugin's
-  functions, one warm install): Poetry's start-up to the plugins' loading 0.7–0.8 s,
+  in-process on the 2-core box of 2026-12-07, not by this script (phase timers around
+  Poetry's and the plugin's functions, one warm install): Poetry's start-up to the
+  plugins' loading 0.7–0.8 s,
   `create_poetry` 0.2–0.25 s, creating the venv 0.2 s, reading the lock and computing
   the operations 0.25 s — all as in stock's dry-run, so **dry-run / stock** is the
   lowest ratio reachable from inside Poetry — then the plugin's selection and entry
   checks 0.1 s and linking 0.35–0.38 s (7,840 files of 30 wheels, one wheel at a time:
   a bare loop of `mkdir` and `link` for the same files takes 0.15 s; two wheels linked
-  at once measured no faster). Where dry-run / stock is above 0.20, as here, the 0.20×
-  target is out of reach by construction.
+  at once measured no faster). Where dry-run / stock is above 0.20, the 0.20× target
+  is out of reach by construction. {dry_run}
 - **Lock.** The plugin's solver changes keep `poetry lock` within a few percent of
   stock; most of a lock from empty caches is fetching pages and whole wheels for their
   metadata (this index has no PEP 658 metadata and no range requests).
