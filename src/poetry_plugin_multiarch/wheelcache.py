@@ -25,13 +25,16 @@ from __future__ import annotations
 
 import base64
 import contextlib
+import csv
 import errno
 import hashlib
 import io
 import json
 import logging
+import operator
 import os
 import posixpath
+import re
 import secrets
 import shutil
 import stat
@@ -261,16 +264,36 @@ def _manifest_if_intact(entry: Path, digest: str) -> _Manifest | None:
     manifest = _manifest(entry, digest)
     if manifest is None:
         return None
-    files = f"{entry}/{FILES}/"  # a plain join: this loop is a warm install's check
+    files = f"{entry}/{FILES}"  # plain strings: this loop is a warm install's check
     stat_, is_regular = os.stat, stat.S_ISREG
-    for file in manifest.files:
-        try:
-            st = stat_(files + file.path)
-        except OSError:
-            return None
-        if not is_regular(st.st_mode) or st.st_size != file.size or st.st_mtime_ns != file.mtime_ns:
-            return None
+    try:
+        # relative to the entry's directory where the OS allows: a shorter path walk
+        directory = os.open(files, _O_DIRECTORY) if _STAT_DIR_FD else None
+    except OSError:
+        return None
+    try:
+        for file in manifest.files:
+            st = (
+                stat_(f"{files}/{file.path}")
+                if directory is None
+                else stat_(file.path, dir_fd=directory)
+            )
+            if (
+                not is_regular(st.st_mode)
+                or st.st_size != file.size
+                or st.st_mtime_ns != file.mtime_ns
+            ):
+                return None
+    except OSError:
+        return None
+    finally:
+        if directory is not None:
+            os.close(directory)
     return manifest
+
+
+_STAT_DIR_FD = os.stat in os.supports_dir_fd and hasattr(os, "O_DIRECTORY")
+_O_DIRECTORY = os.O_RDONLY | getattr(os, "O_DIRECTORY", 0)
 
 
 def _discard(entry: Path) -> None:
@@ -513,6 +536,12 @@ def _check_wheel(
     return plan, parsed.distribution, parsed.version, dist_info
 
 
+#: what every path :func:`_unsafe` refuses contains, in a newline-led list of paths
+_MAYBE_UNSAFE = ("..", "\\", ":", "\n/")
+#: a character for which csv (QUOTE_MINIMAL) would quote a RECORD field, or may
+_CSV_QUOTED = re.compile(r'[,"\s\x00-\x1f\x7f]')
+
+
 def _unsafe(name: str) -> bool:
     parts = name.replace("\\", "/").split("/")
     return name.startswith(("/", "\\")) or ":" in parts[0] or ".." in parts
@@ -691,7 +720,9 @@ class _LinkingDestination(SchemeDictionaryDestination):
         self._can_clone = True
         self._roots: dict[str, str] = {}
         self._made: set[str] = set()
-        self._placed: list[tuple[Scheme, RecordEntry]] = []
+        #: RECORD rows of the files place_root_files placed, and their scheme
+        self._placed: list[tuple[str, str, str]] = []
+        self._placed_scheme: Scheme = cast(Scheme, "purelib")
         self.linked = self.copied = self.written = 0
 
     def place_root_files(
@@ -716,32 +747,99 @@ class _LinkingDestination(SchemeDictionaryDestination):
                 or "/__pycache__/" in f"/{file.path}"
             )
         ]
-        unsafe = [file.path for file in wanted if _unsafe(file.path)]
-        if unsafe:
-            raise CacheEntryError(f"{files_root}: unsafe paths in the manifest: {unsafe[:3]}")
-        for parent in sorted({posixpath.dirname(file.path) for file in wanted}):
-            directory = f"{root}/{parent}" if parent else root
-            if directory not in self._made:
-                os.makedirs(directory, exist_ok=True)
-                self._made.add(directory)
+        paths = [file.path for file in wanted]
+        listed = "\n" + "\n".join(paths)
+        if any(mark in listed for mark in _MAYBE_UNSAFE):  # else no path can be: one scan
+            unsafe = [path for path in paths if _unsafe(path)]
+            if unsafe:
+                raise CacheEntryError(f"{files_root}: unsafe paths in the manifest: {unsafe[:3]}")
+        if root not in self._made:
+            os.makedirs(root, exist_ok=True)
+            self._made.add(root)
+        self._make_dirs(root, {path.rpartition("/")[0] for path in paths})
         link, rows = os.link, self._placed
+        self._placed_scheme = scheme
+        linked = 0
         for file in wanted:
-            source, target = f"{files_root}/{file.path}", f"{root}/{file.path}"
+            path = file.path
+            source, target = f"{files_root}/{path}", f"{root}/{path}"
             if self._can_link:
                 try:
                     link(source, target)
-                    self.linked += 1
+                    linked += 1
                 except OSError as e:
                     self._place(source, target, file.executable, failed=e)
             else:
                 self._place(source, target, file.executable)
-            rows.append((scheme, RecordEntry(file.path, Hash("sha256", file.hash), file.size)))
-        return frozenset(file.path for file in wanted)
+            rows.append((path, f"sha256={file.hash}", str(file.size)))
+        self.linked += linked
+        return frozenset(paths)
+
+    def _make_dirs(self, root: str, parents: set[str]) -> None:
+        """Make *root*'s subdirectories *parents* and theirs, each with one ``mkdir``
+        (``os.makedirs`` would look at every one's parents first)."""
+        wanted = set()
+        for parent in parents:
+            while parent and parent not in wanted:
+                wanted.add(parent)
+                parent = parent.rpartition("/")[0]
+        made = self._made
+        for parent in sorted(wanted):  # a directory sorts before what is in it
+            directory = f"{root}/{parent}"
+            if directory in made:
+                continue
+            try:
+                os.mkdir(directory)
+            except FileExistsError:
+                if not os.path.isdir(directory):
+                    raise
+            made.add(directory)
 
     def finalize_installation(
         self, scheme: Scheme, record_file_path: str, records: Iterable[tuple[Scheme, RecordEntry]]
     ) -> None:
-        super().finalize_installation(scheme, record_file_path, [*self._placed, *records])
+        """Write RECORD as ``installer`` 1.x writes it (its rows sorted by path, a file of
+        another scheme prefixed by its path from *scheme*), and compile bytecode if
+        asked. Its own ``finalize_installation`` builds a ``RecordEntry`` per row: for
+        the thousands of rows place_root_files gives, most of a warm install's
+        ``installer`` time."""
+        records = list(records)
+        prefixes: dict[str, str | None] = {scheme: None}
+
+        def prefix(file_scheme: str) -> str | None:
+            if file_scheme not in prefixes:
+                other = self.scheme_dict[file_scheme]
+                base = (
+                    os.path.abspath(other)
+                    if os.name == "nt"
+                    else os.path.relpath(other, start=self.scheme_dict[scheme])
+                )
+                prefixes[file_scheme] = base + "/"
+            return prefixes[file_scheme]
+
+        placed_prefix = prefix(self._placed_scheme)
+        keyed = [
+            (row[0], row if placed_prefix is None else (placed_prefix + row[0], *row[1:]))
+            for row in self._placed
+        ]
+        keyed += [(record.path, record.to_row(prefix(s))) for s, record in records]
+        keyed.sort(key=operator.itemgetter(0))
+        rows = [row for _, row in keyed]
+        if _CSV_QUOTED.search("".join([path for path, _, _ in rows])):
+            text = io.StringIO(newline="")
+            csv.writer(text, delimiter=",", quotechar='"', lineterminator="\n").writerows(rows)
+            content = text.getvalue()
+        else:  # no field csv would quote (hashes and sizes never need it): 8x faster
+            content = "".join([f"{path},{hash_},{size}\n" for path, hash_, size in rows])
+        with io.BytesIO(content.encode("utf-8")) as stream:
+            self.write_to_fs(scheme, record_file_path, stream, is_executable=False)
+        if self.bytecode_optimization_levels:
+            for path, hash_, size in self._placed:
+                name, _, value = hash_.partition("=")
+                entry = RecordEntry(path, Hash(name, value), int(size))
+                self._compile_bytecode(self._placed_scheme, entry)
+            for file_scheme, record in records:
+                self._compile_bytecode(file_scheme, record)
 
     def _root(self, scheme: Scheme) -> str:
         root = self._roots.get(scheme)

@@ -59,3 +59,35 @@ def test_poetry_2_1_3_and_newer_need_no_help(monkeypatch: pytest.MonkeyPatch) ->
     env = ForeignVenv("riscv64", ["never_asked"])
     compat.use_venv_platform_tags(env, NullIO())
     assert env.scripts == []
+
+
+def test_ranked_tags_answer_as_the_list_without_scanning_it(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Poetry's chooser ranks each locked wheel by ``tags.index`` over the env's
+    supported tags: the same ranks, without comparing a tag with every one."""
+    from poetry.utils.wheel import Wheel
+
+    tags = [
+        *(Tag(f"cp3{m}", "none", f"manylinux_2_{g}_x86_64") for m in (11, 10) for g in range(40)),
+        Tag("py3", "none", "any"),
+        Tag("cp310", "none", "manylinux_2_5_x86_64"),  # listed twice: the first rank counts
+    ]
+    env = MockEnv((3, 11, 2), supported_tags=list(tags))
+    wheel = Wheel("demo-1.0-cp310-none-manylinux_2_5_x86_64.manylinux1_x86_64.whl")
+    expected = wheel.get_minimum_supported_index(tags)
+
+    compat.rank_supported_tags(env)
+    compat.rank_supported_tags(env)  # idempotent
+
+    ranked = env.supported_tags
+    assert ranked == tags and isinstance(ranked, list)
+    assert [ranked.index(t) for t in tags] == [tags.index(t) for t in tags]
+    assert Tag("py2", "none", "any") not in ranked
+    with pytest.raises(ValueError):
+        ranked.index(Tag("py2", "none", "any"))
+    compared = []
+    equal = Tag.__eq__
+    monkeypatch.setattr(Tag, "__eq__", lambda a, b: compared.append(1) or equal(a, b))
+    assert wheel.get_minimum_supported_index(ranked) == expected == 45
+    assert len(compared) <= 2 * len(wheel.tags)  # a plain list compares up to 160 each

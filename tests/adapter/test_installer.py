@@ -339,6 +339,49 @@ def test_an_archive_the_sink_holds_is_neither_fetched_nor_read(index, tmp_path: 
     assert executor._validate_archive_hash(archive, package) == package.files[0]["hash"]
 
 
+def test_the_executor_installs_a_prefetched_index_wheel_without_looking_it_up_again(
+    index, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """An index package whose wheel the prefetch chose among the lock's links: the
+    executor's ``_download`` returns that wheel (its hash recorded for the install)
+    without the artifact cache's globbing look-ups; another package object, or a wheel
+    gone since, goes Poetry's way."""
+    wheel = build_wheel(tmp_path / "dist", "six", "1.16.0")
+    package = Package("six", "1.16.0", source_type="legacy", source_reference="main",
+                      source_url=index.index_url())  # fmt: skip
+    package.files = [
+        {"file": wheel.name, "hash": f"sha256:{sha256_of(wheel)}", "url": index.publish(wheel)}
+    ]
+    executor = fetching_executor(tmp_path)
+    use_locked_artifacts(executor._chooser, NullIO())
+    prefetch_artifacts(executor, [Install(package)], NullIO())
+    (archive,) = (tmp_path / "cache").rglob(wheel.name)
+    cache = type(executor._artifact_cache)
+    looked_up = []
+    real_lookup = cache.get_cached_archive_for_link
+    monkeypatch.setattr(
+        cache,
+        "get_cached_archive_for_link",
+        lambda self, link, **kw: looked_up.append(link.filename) or real_lookup(self, link, **kw),
+    )
+
+    assert executor._download(Install(package)) == archive
+    assert looked_up == []
+    assert executor._hashes["six"] == package.files[0]["hash"]
+
+    other = Package("six", "1.16.0", source_type="legacy", source_reference="main",
+                    source_url=index.index_url())  # fmt: skip
+    other.files = package.files
+    assert executor._download(Install(other)) == archive
+    assert looked_up == [wheel.name, wheel.name]  # Poetry's own: strict, then by tag
+
+    archive.unlink()
+    index.clear_log()
+    assert executor._download(Install(package)) == archive
+    assert archive.is_file()  # fetched again, as Poetry does
+    assert index.paths() == [f"/files/{wheel.name}"]
+
+
 def _exclusive_extras() -> tuple[list[Package], dict]:
     """dep 1.0 for extra `one`, dep 2.0 for extra `two`, as Poetry locks the
     documented CPU/CUDA pattern (each with a wheel for any machine)."""

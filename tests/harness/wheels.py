@@ -7,6 +7,7 @@ import the installed package and tell which alternative the installer picked.
 from __future__ import annotations
 
 import base64
+import csv
 import gzip
 import hashlib
 import io
@@ -76,7 +77,9 @@ def build_wheel(
             data = content.encode() if isinstance(content, str) else content
             zf.writestr(_zipinfo(arcname), data)
             digest = base64.urlsafe_b64encode(hashlib.sha256(data).digest())
-            record.append(f"{arcname},sha256={digest.rstrip(b'=').decode()},{len(data)}")
+            record.append(
+                _record_line(arcname, f"sha256={digest.rstrip(b'=').decode()}", len(data))
+            )
         record.append(f"{dist_info}/RECORD,,")
         zf.writestr(_zipinfo(f"{dist_info}/RECORD"), "\n".join(record) + "\n")
     directory.mkdir(parents=True, exist_ok=True)
@@ -197,7 +200,9 @@ def build_wheel_from_files(
                 record.append(record_override[arcname])
                 continue
             digest = base64.urlsafe_b64encode(hashlib.sha256(data).digest())
-            record.append(f"{arcname},sha256={digest.rstrip(b'=').decode()},{len(data)}")
+            record.append(
+                _record_line(arcname, f"sha256={digest.rstrip(b'=').decode()}", len(data))
+            )
         record += [*record_extra, f"{dist_info}/RECORD,,"]
         zf.writestr(_zipinfo(f"{dist_info}/RECORD"), "\n".join(record) + "\n")
     directory.mkdir(parents=True, exist_ok=True)
@@ -260,6 +265,13 @@ def build_rich_wheel(
         record_extra=record_extra,
         record_override=record_override,
     )
+
+
+def _record_line(path: str, hash_: str, size: int) -> str:
+    """One RECORD row as csv writes it (a path with a comma or a quote is quoted)."""
+    line = io.StringIO()
+    csv.writer(line, lineterminator="").writerow((path, hash_, size))
+    return line.getvalue()
 
 
 def _zipinfo(arcname: str, mode: int = 0o644) -> zipfile.ZipInfo:

@@ -201,6 +201,38 @@ class TestSameAsInstaller:
         pyc = {p for p in tree(tmp_path / "fast") if p.endswith(".pyc")}
         assert pyc and pyc == {p for p in tree(tmp_path / "ref") if p.endswith(".pyc")}
 
+    def test_record_quotes_and_orders_paths_as_installer_does(
+        self, cache: Path, tmp_path: Path
+    ) -> None:
+        """RECORD is written without csv where no field needs quoting: a path csv
+        quotes (a comma, a quote, a space) gives the same bytes as installer's."""
+        odd = ["rich_tool/a,b.py", 'rich_tool/say "hi".txt', "rich_tool/two words.txt"]
+        wheel = build_rich_wheel(
+            tmp_path / "wheels", extra={**dict.fromkeys(odd, "x"), "rich_tool/\u00e9.txt": "y"}
+        )
+        reference_install(wheel, tmp_path / "ref", "/py")
+        fast_install(unpacked(cache, wheel, sha256_of(wheel)), tmp_path / "fast", "/py")
+
+        assert tree(tmp_path / "fast") == tree(tmp_path / "ref")
+        record = (tmp_path / "fast" / SITE / DIST_INFO / "RECORD").read_text("utf-8")
+        assert '"rich_tool/a,b.py",sha256=' in record
+        assert '"rich_tool/say ""hi"".txt",sha256=' in record
+        assert {row[0] for row in record_rows(tmp_path / "fast")} >= {*odd, "rich_tool/\u00e9.txt"}
+
+    def test_directories_without_files_of_their_own_are_made_too(
+        self, cache: Path, tmp_path: Path
+    ) -> None:
+        """A namespace package's directories hold only directories: each is made before
+        what is in it."""
+        wheel = build_rich_wheel(
+            tmp_path / "wheels", extra={"ns_top/mid/leaf/mod.py": "X = 1\n", "ns_top/b/c.py": ""}
+        )
+        reference_install(wheel, tmp_path / "ref", "/py")
+        fast_install(unpacked(cache, wheel, sha256_of(wheel)), tmp_path / "fast", "/py")
+
+        assert tree(tmp_path / "fast") == tree(tmp_path / "ref")
+        assert (tmp_path / "fast" / SITE / "ns_top" / "mid" / "leaf" / "mod.py").is_file()
+
     def test_signature_file_recorded_with_its_hash(self, cache: Path, tmp_path: Path) -> None:
         wheel = build_rich_wheel(
             tmp_path / "wheels",
@@ -392,6 +424,23 @@ class TestEntries:
         (entry / "entry.json").write_text(json.dumps({**manifest, "format": 0}))
         assert unpacked(cache, wheel, sha) == entry
         assert json.loads((entry / "entry.json").read_text())["format"] == wheelcache.FORMAT
+
+    @pytest.mark.parametrize(
+        "path", ["../up.py", "rich_tool/../../up.py", "/abs.py", "\\abs.py", "..\\up.py", "c:/x.py"]
+    )
+    def test_link_install_refuses_a_manifest_path_outside_the_venv(
+        self, wheel: Path, cache: Path, tmp_path: Path, path: str
+    ) -> None:
+        """A manifest is read back from the cache: a path in it that would leave the
+        scheme is refused before any file is placed."""
+        entry = unpacked(cache, wheel, sha256_of(wheel))
+        manifest = json.loads((entry / "entry.json").read_text())
+        row = next(r for r in manifest["files"] if r[0] == "rich_tool/cli.py")
+        row[0] = path
+        (entry / "entry.json").write_text(json.dumps(manifest))
+        with pytest.raises(CacheEntryError, match="unsafe paths in the manifest"):
+            fast_install(entry, tmp_path / "venv", "/py")
+        assert not (tmp_path / "venv" / SITE / "rich_tool").exists()
 
     def test_link_install_refuses_an_incomplete_entry(
         self, wheel: Path, cache: Path, tmp_path: Path

@@ -37,7 +37,7 @@ from poetry_plugin_multiarch.errors import ArtifactFetchError, ConfigError, Unha
 from poetry_plugin_multiarch.urls import redact_text, redact_url
 
 if TYPE_CHECKING:
-    from collections.abc import Mapping, Sequence
+    from collections.abc import Callable, Mapping, Sequence
 
     from cleo.io.io import IO
     from poetry.core.packages.package import Package
@@ -190,6 +190,15 @@ def prefetch_artifacts(
         )
     checked = dict(result for result in results if isinstance(result, tuple))
     executor._validate_archive_hash = _CheckedArchives(checked)  # type: ignore[method-assign]
+    chosen = {
+        id(op.package): (op.package, result[0])
+        for op, result in zip(wanted, results, strict=True)
+        if isinstance(result, tuple)
+        and op.package.source_type != "url"
+        and _linked_by_lock(op.package)
+        and result[0].suffix == ".whl"
+    }
+    executor._download = _PrefetchedWheels(executor, chosen)  # type: ignore[method-assign]
 
 
 def _largest_file(operation: Operation) -> int:
@@ -240,6 +249,37 @@ class _CheckedArchives:
         if known is not None and _same_file(archive.stat(), known[0]):
             return known[1]
         return Executor._validate_archive_hash(archive, package)
+
+
+class _PrefetchedWheels:
+    """The executor's ``_download`` for an index package whose wheel
+    :func:`prefetch_artifacts` chose among the lock's links and checked: that wheel.
+    Poetry's own ``_download`` would choose the link again and look the archive up in
+    the artifact cache twice (globbing its directory and ranking what it finds by tag),
+    work each install thread does under the GIL while another links a wheel. The wheel
+    was chosen for this interpreter's tags, so the second look-up (a better-ranked
+    archive beside it, as a wheel built from an sdist) finds no other. Anything else
+    goes Poetry's way."""
+
+    _download: Callable[[Operation], Path]
+
+    def __init__(self, executor: Executor, chosen: dict[int, tuple[Package, Path]]) -> None:
+        self._executor = executor
+        download: Any = executor._download
+        # an executor that installs twice keeps Poetry's own as the fallback
+        self._download = download._download if isinstance(download, _PrefetchedWheels) else download
+        self._chosen = chosen
+
+    def __call__(self, operation: Operation) -> Path:
+        known = self._chosen.get(id(operation.package))
+        if known is None or known[0] is not operation.package:
+            return self._download(operation)
+        package, archive = known
+        try:
+            self._executor._populate_hashes_dict(archive, package)
+        except OSError:  # gone since: Poetry's own path fetches it again
+            return self._download(operation)
+        return archive
 
 
 def _same_file(a: os.stat_result, b: os.stat_result) -> bool:

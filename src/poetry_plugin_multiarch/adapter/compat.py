@@ -12,16 +12,18 @@ import json
 import platform
 from dataclasses import dataclass
 from importlib.metadata import version
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import packaging
 import packaging.tags
-from packaging.tags import compatible_tags, cpython_tags, generic_tags
+from packaging.tags import Tag, compatible_tags, cpython_tags, generic_tags
 from packaging.version import Version
 from poetry.installation.chooser import Chooser
 from poetry.repositories import Repository
 
 if TYPE_CHECKING:
+    from collections.abc import Sequence
+
     from cleo.io.io import IO
     from poetry.core.packages.package import Package
     from poetry.core.packages.utils.link import Link
@@ -31,6 +33,7 @@ __all__ = [
     "LinkHookChooser",
     "PoetryFeatures",
     "poetry_features",
+    "rank_supported_tags",
     "use_venv_platform_tags",
     "venv_scheme",
 ]
@@ -100,6 +103,35 @@ def use_venv_platform_tags(env: Env, io: IO) -> None:
             f"<debug>multiarch: the venv's Python is {marker_env['platform_machine']}:"
             " installing wheels for its platform tags</debug>"
         )
+
+
+class _RankedTags(list[Tag]):
+    """An environment's supported tags, still the list Poetry keeps, that find a tag's
+    rank in a dict: Poetry's chooser asks ``tag in tags`` and ``tags.index(tag)`` for
+    every tag of every wheel a package locks, each a scan of about a thousand tags."""
+
+    def __init__(self, tags: Sequence[Tag]) -> None:
+        super().__init__(tags)
+        self._rank: dict[Tag, int] = {}
+        for rank, tag in enumerate(tags):
+            self._rank.setdefault(tag, rank)
+
+    def __contains__(self, tag: object) -> bool:
+        return tag in self._rank
+
+    def index(self, tag: Tag, *bounds: Any) -> int:
+        rank = self._rank.get(tag)
+        if rank is None or bounds:
+            return super().index(tag, *bounds)
+        return rank
+
+
+def rank_supported_tags(env: Env) -> None:
+    """Give *env* supported tags that rank a tag without a scan (the same tags, in
+    the same order). Idempotent."""
+    tags = env.supported_tags
+    if not isinstance(tags, _RankedTags):
+        env._supported_tags = _RankedTags(tags)  # type: ignore[attr-defined, unused-ignore]  # Env.supported_tags reads it
 
 
 def venv_scheme(env: Env) -> dict[str, str]:

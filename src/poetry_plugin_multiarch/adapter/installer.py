@@ -26,7 +26,11 @@ from poetry.installation.installer import Installer
 
 from poetry_plugin_multiarch.adapter.artifacts import prefetch_artifacts, use_locked_artifacts
 from poetry_plugin_multiarch.adapter.cached_wheels import use_wheel_cache
-from poetry_plugin_multiarch.adapter.compat import poetry_features, use_venv_platform_tags
+from poetry_plugin_multiarch.adapter.compat import (
+    poetry_features,
+    rank_supported_tags,
+    use_venv_platform_tags,
+)
 from poetry_plugin_multiarch.adapter.locker import MultiarchLocker
 from poetry_plugin_multiarch.adapter.lockfile import check_lock_file
 from poetry_plugin_multiarch.config import MultiarchConfig
@@ -146,6 +150,7 @@ class MultiarchInstaller(Installer):
         """Pre-flight checks of *operations* against *lock_data*, every archive
         fetched and hash-checked, then Poetry's execution."""
         use_venv_platform_tags(self._env, self._io)
+        rank_supported_tags(self._env)
         _check_declared_target(self._multiarch_config, self._env.marker_env)
         _warn_if_targets_changed(self._multiarch_config, lock_data, self._io)
         config, marker_env = self._multiarch_config, self._env.marker_env
