@@ -814,7 +814,7 @@ class _LinkingDestination(SchemeDictionaryDestination):
                     if os.name == "nt"
                     else os.path.relpath(other, start=self.scheme_dict[scheme])
                 )
-                prefixes[file_scheme] = base + "/"
+                prefixes[file_scheme] = base.replace(os.sep, "/") + "/"  # as to_row has it
             return prefixes[file_scheme]
 
         placed_prefix = prefix(self._placed_scheme)
