@@ -775,15 +775,17 @@ def _notes(r: Results) -> str:
   this run {real_range} of stock's time.
 - **Install, artifact cache warm.** Nothing is downloaded or unpacked: the plugin
   checks that each wheel's cache entry is whole (a `stat` per file) and links it. Timed
-  in-process on the 2-core box of 2026-12-07, not by this script (phase timers around
-  Poetry's and the plugin's functions, one warm install): Poetry's start-up to the
-  plugins' loading 0.7–0.8 s,
-  `create_poetry` 0.2–0.25 s, creating the venv 0.2 s, reading the lock and computing
-  the operations 0.25 s — all as in stock's dry-run, so **dry-run / stock** is the
-  lowest ratio reachable from inside Poetry — then the plugin's selection and entry
-  checks 0.1 s and linking 0.35–0.38 s (7,840 files of 30 wheels, one wheel at a time:
-  a bare loop of `mkdir` and `link` for the same files takes 0.15 s; two wheels linked
-  at once measured no faster). Where dry-run / stock is above 0.20, the 0.20× target
+  in-process on the 2-core box of 2026-12-08, not by this script (phase timers around
+  Poetry's and the plugin's functions, warm installs into a new venv): Poetry's
+  start-up, `create_poetry` (0.08–0.09 s) and creating the venv (0.08–0.10 s) together
+  0.46–0.50 s; reading the lock and computing the operations 0.07 s — all as in
+  stock's dry-run, so **dry-run / stock** is the lowest ratio reachable from inside
+  Poetry — then the plugin's lock checks 0.006 s, entry checks 0.03 s (7,840 `stat`s
+  and 30 manifests) and linking 0.08 s (7,840 files of 30 wheels, one wheel at a time:
+  0.05 s of `mkdir` and `link`, 0.02 s of `installer`'s scripts, metadata and RECORD);
+  and the interpreter's exit 0.09–0.10 s, stock's too. Two wheels linked at once
+  measured no faster, and neither did two threads of `stat` or `link` over the same
+  files. Where dry-run / stock is above 0.20, the 0.20× target
   is out of reach by construction. {dry_run}
 - **Lock.** The plugin's solver changes keep `poetry lock` within a few percent of
   stock; most of a lock from empty caches is fetching pages and whole wheels for their
