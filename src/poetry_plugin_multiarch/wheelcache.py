@@ -753,9 +753,6 @@ class _LinkingDestination(SchemeDictionaryDestination):
             unsafe = [path for path in paths if _unsafe(path)]
             if unsafe:
                 raise CacheEntryError(f"{files_root}: unsafe paths in the manifest: {unsafe[:3]}")
-        if root not in self._made:
-            os.makedirs(root, exist_ok=True)
-            self._made.add(root)
         self._make_dirs(root, {path.rpartition("/")[0] for path in paths})
         link, rows = os.link, self._placed
         self._placed_scheme = scheme
@@ -776,14 +773,17 @@ class _LinkingDestination(SchemeDictionaryDestination):
         return frozenset(paths)
 
     def _make_dirs(self, root: str, parents: set[str]) -> None:
-        """Make *root*'s subdirectories *parents* and theirs, each with one ``mkdir``
-        (``os.makedirs`` would look at every one's parents first)."""
+        """Make *root*, then its subdirectories *parents* and theirs, each with one
+        ``mkdir`` (``os.makedirs`` would look at every one's parents first)."""
+        made = self._made
+        if root not in made:
+            os.makedirs(root, exist_ok=True)
+            made.add(root)
         wanted = set()
         for parent in parents:
             while parent and parent not in wanted:
                 wanted.add(parent)
                 parent = parent.rpartition("/")[0]
-        made = self._made
         for parent in sorted(wanted):  # a directory sorts before what is in it
             directory = f"{root}/{parent}"
             if directory in made:
@@ -834,10 +834,8 @@ class _LinkingDestination(SchemeDictionaryDestination):
         with io.BytesIO(content.encode("utf-8")) as stream:
             self.write_to_fs(scheme, record_file_path, stream, is_executable=False)
         if self.bytecode_optimization_levels:
-            for path, hash_, size in self._placed:
-                name, _, value = hash_.partition("=")
-                entry = RecordEntry(path, Hash(name, value), int(size))
-                self._compile_bytecode(self._placed_scheme, entry)
+            for path, _, _ in self._placed:  # installer compiles by the record's path
+                self._compile_bytecode(self._placed_scheme, RecordEntry(path, None, None))
             for file_scheme, record in records:
                 self._compile_bytecode(file_scheme, record)
 
